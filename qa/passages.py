@@ -1,0 +1,138 @@
+"""Document -> passages: whole sentences, sized in the model's word pieces.
+
+* Body paragraphs are cut into the fewest passages of at most ``max_tokens`` word pieces,
+  balanced in size, at sentence boundaries only (a single longer sentence stays whole).
+* A heading (or the title) opens the passage of the paragraph that follows it.
+* A paragraph shorter than ``min_tokens`` joins the next paragraph of its section when the
+  two fit in one passage.
+* A note no marker cites (such as an author note on the title) becomes a passage of its own,
+  so it can still be found. Cited notes are found through the passages that cite them.
+
+Passages never overlap, so an answer never shows the same text twice. Their ids are stable:
+``<doc_id>#<ordinal>`` in reading order, ``<doc_id>#note-<label>`` for a note passage.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from qa.models import Document, Marker, Passage
+
+__all__ = ["split_passages"]
+
+TokenCounter = Callable[[list[str]], list[int]]
+
+
+@dataclass
+class _Unit:
+    start: int
+    end: int
+    tokens: int
+    para: int
+
+
+def _balanced(units: list[_Unit], max_tokens: int) -> list[list[_Unit]]:
+    """Cut a run of sentences into the fewest chunks under max_tokens, evenly sized."""
+    total = sum(u.tokens for u in units)
+    n = max(1, math.ceil(total / max_tokens))
+    target = total / n
+    chunks: list[list[_Unit]] = [[]]
+    size = 0
+    for u in units:
+        if chunks[-1] and (size + u.tokens > max_tokens or size + u.tokens / 2 > target):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(u)
+        size += u.tokens
+    return chunks
+
+
+def split_passages(
+    doc: Document, count_tokens: TokenCounter, *, max_tokens: int = 160, min_tokens: int = 48
+) -> list[Passage]:
+    """Passages of ``doc`` (module docstring). ``count_tokens`` counts word pieces per text."""
+    sents = doc.sentences
+    counts = count_tokens([doc.text[s.start : s.end] for s in sents])
+    by_para: dict[int, list[_Unit]] = {}
+    for s, c in zip(sents, counts, strict=True):
+        by_para.setdefault(s.paragraph, []).append(_Unit(s.start, s.end, c + 1, s.paragraph))
+
+    # Sections: runs of body paragraphs, each led by the heading before it (if any).
+    groups: list[list[_Unit]] = []
+    lead: list[_Unit] = []
+    pending: list[_Unit] = []
+    for i, para in enumerate(doc.paragraphs):
+        units = by_para.get(i, [])
+        if para.kind in ("title", "heading"):
+            if pending:
+                groups.append(pending)
+                pending = []
+            lead = lead + units
+            continue
+        if para.kind != "body" or not units:
+            continue
+        units = lead + units
+        lead = []
+        size = sum(u.tokens for u in units)
+        if pending and sum(u.tokens for u in pending) + size <= max_tokens:
+            pending = pending + units
+        else:
+            if pending:
+                groups.append(pending)
+            pending = units
+        if sum(u.tokens for u in pending) >= min_tokens:
+            groups.append(pending)
+            pending = []
+    if pending or lead:
+        groups.append(pending + lead)
+
+    passages: list[Passage] = []
+    for group in groups:
+        for chunk in _balanced(group, max_tokens):
+            passages.append(_make(doc, f"{doc.doc_id}#{len(passages)}", "body", chunk[0].start, chunk[-1].end, chunk))
+
+    cited = {m.label for m in doc.markers}
+    for note in doc.footnotes:
+        if note.missing or note.label in cited or note.start is None or note.end is None:
+            continue
+        units = [_Unit(s.start, s.end, 0, s.paragraph) for s in sents if note.start <= s.start < note.end]
+        passages.append(
+            _make(doc, f"{doc.doc_id}#note-{note.label}", "note", note.start, note.end, units, note.label)
+        )
+    return passages
+
+
+def _make(
+    doc: Document,
+    pid: str,
+    kind: str,
+    start: int,
+    end: int,
+    units: list[_Unit],
+    own_note: str | None = None,
+) -> Passage:
+    markers = [Marker(label=m.label, offset=m.offset - start) for m in doc.markers if start <= m.offset <= end]
+    notes = [own_note] if own_note else list(dict.fromkeys(m.label for m in markers))
+    if own_note:
+        fn = doc.footnote(own_note)
+        pages = [fn.page] if fn and fn.page else [1]
+        lines = (fn.line_start or 1, fn.line_end or 1) if fn else (1, 1)
+    else:
+        pages = doc.pages_between(start, end)
+        lines = (doc.line_at(start), doc.line_at(max(end - 1, start)))
+    return Passage(
+        passage_id=pid,
+        doc_id=doc.doc_id,
+        kind=kind,  # type: ignore[arg-type]
+        text=doc.text[start:end],
+        start=start,
+        end=end,
+        pages=pages,
+        line_start=lines[0],
+        line_end=lines[1],
+        markers=markers,
+        sentences=[(u.start - start, u.end - start) for u in units],
+        notes=notes,
+    )

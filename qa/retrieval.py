@@ -1,0 +1,177 @@
+"""Retrievers over one set of texts: keyword (bm25s) and dense (FAISS inner product).
+
+Both give a score for every row on demand, which the fusion needs, and a top-k search for
+candidates. Keyword scores are normalised to [0, 1] by the query's own ceiling: the sum of
+its terms' IDF (what a document holding every term, many times, would score under the
+Lucene BM25 variant bm25s uses). Out-of-vocabulary terms count in that ceiling with the
+highest IDF, so a question matching one rare word of ten does not look like a full match,
+and a word every passage shares (the reading's topic) adds almost nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from qa.config import Bm25Params
+from qa.errors import IndexCorruptError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["DenseIndex", "KeywordIndex", "Tokenizer"]
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: "Milošević" and "Milosevic" become one word."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("đ", "dj")
+
+
+class Tokenizer:
+    """Words of two or more letters, folded, without stopwords, stemmed."""
+
+    def __init__(self, *, stemmer: str = "english", stopwords: str = "en") -> None:
+        self.stemmer_name = stemmer
+        self.stopwords_name = stopwords
+        self._stem = None
+        if stemmer:
+            import Stemmer  # PyStemmer
+
+            self._stem = Stemmer.Stemmer(stemmer).stemWords
+        if stopwords:
+            from bm25s.tokenization import _infer_stopwords
+
+            self._stop = frozenset(_infer_stopwords(stopwords))
+        else:
+            self._stop = frozenset()
+
+    def __call__(self, text: str) -> list[str]:
+        words = [w for w in _WORD.findall(fold(text)) if w not in self._stop]
+        return list(self._stem(words)) if self._stem else words
+
+    def many(self, texts: list[str]) -> list[list[str]]:
+        return [self(t) for t in texts]
+
+
+class KeywordIndex:
+    """BM25 over a list of texts (bm25s), with scores normalised per query (module docstring)."""
+
+    def __init__(self, retriever: object, idf: np.ndarray, n_docs: int, tokenizer: Tokenizer) -> None:
+        self._bm25 = retriever
+        self._vocab: dict[str, int] = retriever.vocab_dict  # type: ignore[attr-defined]
+        self._idf = idf
+        self.n_docs = n_docs
+        self.tokenizer = tokenizer
+        self._max_idf = float(np.log(1 + (n_docs + 0.5) / 0.5))
+
+    @classmethod
+    def build(cls, texts: list[str], params: Bm25Params) -> KeywordIndex:
+        import bm25s
+
+        tok = Tokenizer(stemmer=params.stemmer, stopwords=params.stopwords)
+        corpus = tok.many(texts)
+        retriever = bm25s.BM25(k1=params.k1, b=params.b, method="lucene")
+        retriever.index(corpus, show_progress=False)
+        vocab: dict[str, int] = retriever.vocab_dict
+        df = np.zeros(len(vocab), dtype=np.float64)
+        for doc in corpus:
+            for word in set(doc):
+                df[vocab[word]] += 1
+        n = len(texts)
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        return cls(retriever, idf, n, tok)
+
+    def save(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self._bm25.save(str(path), allow_pickle=False)  # type: ignore[attr-defined]
+        np.save(path / "idf.npy", self._idf, allow_pickle=False)
+        (path / "meta.json").write_text(
+            json.dumps(
+                {"n_docs": self.n_docs, "stemmer": self.tokenizer.stemmer_name, "stopwords": self.tokenizer.stopwords_name}
+            )
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> KeywordIndex:
+        import bm25s
+
+        try:
+            meta = json.loads((path / "meta.json").read_text())
+            retriever = bm25s.BM25.load(str(path), allow_pickle=False)
+            idf = np.load(path / "idf.npy", allow_pickle=False)
+        except Exception as exc:
+            raise IndexCorruptError(f"Keyword index at '{path}' cannot be read: {exc}") from exc
+        if len(idf) != len(retriever.vocab_dict):
+            raise IndexCorruptError(f"Keyword index at '{path}': IDF and vocabulary sizes differ.")
+        return cls(retriever, idf, int(meta["n_docs"]), Tokenizer(stemmer=meta["stemmer"], stopwords=meta["stopwords"]))
+
+    def ceiling(self, tokens: list[str]) -> float:
+        return float(
+            sum(float(self._idf[self._vocab[t]]) if t in self._vocab else self._max_idf for t in tokens)
+        )
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        """Normalised BM25 score of every row for a tokenised query, in [0, 1]."""
+        ids = [self._vocab[t] for t in tokens if t in self._vocab]
+        if not ids or self.n_docs == 0:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        raw = self._bm25.get_scores_from_ids(ids)  # type: ignore[attr-defined]
+        return (np.asarray(raw, dtype=np.float32) / max(self.ceiling(tokens), 1e-9)).astype(np.float32)
+
+    def idf_of(self, token: str) -> float:
+        return float(self._idf[self._vocab[token]]) if token in self._vocab else self._max_idf
+
+
+class DenseIndex:
+    """Normalised vectors in a FAISS inner-product index; rows align with their texts."""
+
+    def __init__(self, index: object, vectors: np.ndarray) -> None:
+        self.index = index
+        self.vectors = vectors
+
+    @classmethod
+    def build(cls, vectors: np.ndarray) -> DenseIndex:
+        import faiss
+
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        if len(vectors):
+            index.add(vectors)
+        return cls(index, vectors)
+
+    def save(self, path: Path) -> None:
+        import faiss
+
+        faiss.write_index(self.index, str(path))
+
+    @classmethod
+    def load(cls, path: Path) -> DenseIndex:
+        import faiss
+
+        try:
+            index = faiss.read_index(str(path))
+            vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
+        except Exception as exc:
+            raise IndexCorruptError(f"Vector index '{path}' cannot be read: {exc}") from exc
+        return cls(index, np.ascontiguousarray(vectors, dtype=np.float32))
+
+    def __len__(self) -> int:
+        return int(self.vectors.shape[0])
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k rows per query: (scores, rows), rows of -1 where fewer exist."""
+        k = max(1, min(k, len(self)))
+        return self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=8)
+def tokenizer_for(stemmer: str, stopwords: str) -> Tokenizer:
+    return Tokenizer(stemmer=stemmer, stopwords=stopwords)

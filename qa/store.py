@@ -1,0 +1,397 @@
+"""IndexStore: the built index on disk under ``index/<name>/``, written atomically.
+
+Layout (format 1)::
+
+    manifest.json       IndexManifest, written last: its presence commits the build
+    documents.jsonl     one Document per line
+    passages.jsonl      one Passage per line; line i is row i of passages.faiss and bm25-passages
+    passages.faiss      passage vectors (FAISS IndexFlatIP, L2-normalised)
+    sentences.faiss     vectors of every passage's sentences, passage by passage, in order
+    notes.jsonl         one {"doc_id", "label", "text"} per line; line i is row i of notes.faiss
+    notes.faiss         note vectors
+    bm25-passages/      bm25s index over passage texts (no pickle) + idf.npy + meta.json
+    bm25-notes/         the same over note texts
+
+A build writes into ``index/.tmp-<name>-<uuid8>/``, fsyncs, writes the manifest, then swaps
+the folder in with ``os.replace``: a crash leaves the previous index or none, never half of
+one. Loading checks, in order: manifest present, format version, model, parameters, corpus
+files, then the artefacts' hashes and row counts. Changing the layout bumps FORMAT_VERSION.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import platform
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import Field, ValidationError
+
+from qa import __version__
+from qa.config import Bm25Params, PassageParams
+from qa.errors import (
+    IndexCorruptError,
+    IndexFormatError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    StaleCorpusError,
+)
+from qa.models import Document, Passage, QAModel
+from qa.reader import SUPPORTED_SUFFIXES, read_corpus
+from qa.retrieval import DenseIndex, KeywordIndex
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["FORMAT_VERSION", "Index", "IndexManifest", "IndexStore", "atomic_write_text", "corpus_files"]
+
+FORMAT_VERSION = 1
+_ARTEFACTS = ("documents.jsonl", "passages.jsonl", "passages.faiss", "sentences.faiss", "notes.jsonl", "notes.faiss")
+
+
+class EmbeddingInfo(QAModel):
+    model_name: str
+    model_sha256: str
+    dimension: int
+    max_tokens: int
+    normalized: bool = True
+
+
+class CorpusInfo(QAModel):
+    sha256: str
+    num_documents: int
+    files: dict[str, str]
+
+
+class IndexManifest(QAModel):
+    format_version: int
+    qa_version: str
+    created_at: str
+    build_seconds: float
+    libraries: dict[str, str]
+    embedding: EmbeddingInfo
+    passages: PassageParams
+    bm25: Bm25Params
+    corpus: CorpusInfo
+    counts: dict[str, int]
+    artifacts: dict[str, str] = Field(description="sha256 of each artefact file")
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+
+@dataclass
+class Index:
+    """A loaded index: the texts and their retrievers, aligned row by row."""
+
+    manifest: IndexManifest
+    documents: dict[str, Document]
+    passages: list[Passage]
+    passage_vectors: DenseIndex
+    sentence_vectors: DenseIndex
+    sentence_passage: np.ndarray  # passage row of each sentence row
+    sentence_first: np.ndarray  # first sentence row of each passage (len = passages + 1)
+    notes: list[dict[str, str]]
+    note_vectors: DenseIndex
+    passage_keywords: KeywordIndex
+    note_keywords: KeywordIndex
+    passage_notes: list[list[int]]  # note rows cited by each passage
+
+
+# --------------------------------------------------------------------------- files
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a file so that readers see the old or the new content, never a part."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def corpus_files(corpus_dir: Path) -> dict[str, str]:
+    """sha256 of every readable corpus file, by path relative to the corpus folder."""
+    if not corpus_dir.is_dir():
+        return {}
+    return {
+        p.relative_to(corpus_dir).as_posix(): _sha256_file(p)
+        for p in sorted(corpus_dir.rglob("*"))
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUPPORTED_SUFFIXES
+    }
+
+
+def _corpus_hash(files: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(sorted(files.items())).encode()).hexdigest()
+
+
+def _libraries() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    libs = {"python": platform.python_version()}
+    for name in ("sentence-transformers", "torch", "transformers", "faiss-cpu", "bm25s", "PyStemmer", "pydantic", "numpy"):
+        try:
+            libs[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return libs
+
+
+def _fsync_tree(root: Path) -> None:
+    for p in root.rglob("*"):
+        if p.is_file():
+            with p.open("rb") as fh:
+                os.fsync(fh.fileno())
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class IndexStore:
+    """Reads and writes the index at ``path`` (``index/<name>``)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    # -- build ---------------------------------------------------------------
+
+    def build(
+        self,
+        corpus_dir: Path,
+        embedder: Any,
+        *,
+        passage_params: PassageParams,
+        bm25_params: Bm25Params,
+        batch_size: int = 64,
+        show_progress: bool = False,
+        documents: list[Document] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> Index:
+        """Read the corpus, cut passages, embed and index them; swap the result in atomically.
+
+        ``documents`` replaces reading ``corpus_dir`` (for corpora that are not files, such as
+        the benchmarks); the manifest then records no corpus files.
+        """
+        from qa.passages import split_passages
+
+        t0 = clock()
+        files = corpus_files(corpus_dir) if documents is None else {}
+        docs = read_corpus(corpus_dir) if documents is None else documents
+        passages: list[Passage] = []
+        for doc in docs:
+            passages.extend(
+                split_passages(
+                    doc, embedder.count_tokens, max_tokens=passage_params.max_tokens, min_tokens=passage_params.min_tokens
+                )
+            )
+        sentence_texts = [p.text[a:b] for p in passages for a, b in p.sentences]
+        notes = [
+            {"doc_id": d.doc_id, "label": n.label, "text": n.text}
+            for d in docs
+            for n in d.footnotes
+            if n.text
+        ]
+        texts = [p.text for p in passages] + sentence_texts + [n["text"] for n in notes]
+        logger.info("embedding %d passages, %d sentences, %d notes", len(passages), len(sentence_texts), len(notes))
+        vecs = embedder.encode(texts, batch_size=batch_size, show_progress=show_progress)
+        np_, ns = len(passages), len(sentence_texts)
+        passage_dense = DenseIndex.build(vecs[:np_])
+        sentence_dense = DenseIndex.build(vecs[np_ : np_ + ns])
+        note_dense = DenseIndex.build(vecs[np_ + ns :])
+        passage_kw = KeywordIndex.build([p.text for p in passages], bm25_params)
+        note_kw = KeywordIndex.build([n["text"] for n in notes] or [""], bm25_params)
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        staging = self.path.parent / f".tmp-{self.path.name}-{uuid.uuid4().hex[:8]}"
+        staging.mkdir()
+        try:
+            with (staging / "documents.jsonl").open("w", encoding="utf-8") as fh:
+                for d in docs:
+                    fh.write(d.model_dump_json() + "\n")
+            with (staging / "passages.jsonl").open("w", encoding="utf-8") as fh:
+                for p in passages:
+                    fh.write(p.model_dump_json() + "\n")
+            with (staging / "notes.jsonl").open("w", encoding="utf-8") as fh:
+                for n in notes:
+                    fh.write(json.dumps(n, ensure_ascii=False) + "\n")
+            passage_dense.save(staging / "passages.faiss")
+            sentence_dense.save(staging / "sentences.faiss")
+            note_dense.save(staging / "notes.faiss")
+            passage_kw.save(staging / "bm25-passages")
+            note_kw.save(staging / "bm25-notes")
+            _fsync_tree(staging)
+            manifest = IndexManifest(
+                format_version=FORMAT_VERSION,
+                qa_version=__version__,
+                created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                build_seconds=round(clock() - t0, 3),
+                libraries=_libraries(),
+                embedding=EmbeddingInfo(
+                    model_name=embedder.name,
+                    model_sha256=embedder.hash,
+                    dimension=embedder.dimension,
+                    max_tokens=embedder.max_tokens,
+                ),
+                passages=passage_params,
+                bm25=bm25_params,
+                corpus=CorpusInfo(sha256=_corpus_hash(files), num_documents=len(docs), files=files),
+                counts={"documents": len(docs), "passages": np_, "sentences": ns, "notes": len(notes)},
+                artifacts={name: _sha256_file(staging / name) for name in _ARTEFACTS},
+            )
+            atomic_write_text(staging / "manifest.json", manifest.model_dump_json(indent=2))
+            self._swap_in(staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        logger.info("index built at %s in %.1f s (%d passages)", self.path, clock() - t0, np_)
+        return self.load(expect_model=None)
+
+    def _swap_in(self, staging: Path) -> None:
+        old = None
+        if self.path.exists():
+            old = self.path.parent / f".old-{self.path.name}-{uuid.uuid4().hex[:8]}"
+            os.replace(self.path, old)
+        os.replace(staging, self.path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    # -- load ----------------------------------------------------------------
+
+    def read_manifest(self) -> IndexManifest:
+        path = self.path / "manifest.json"
+        if not path.is_file():
+            raise IndexNotFoundError(f"No index at '{self.path}'. Build it with: qa build")
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexCorruptError(f"Index manifest '{path}' is not valid JSON: {exc}") from exc
+        version = raw.get("format_version") if isinstance(raw, dict) else None
+        if not isinstance(version, int):
+            raise IndexCorruptError(f"Index manifest '{path}' has no format_version.")
+        if version > FORMAT_VERSION:
+            raise IndexFormatError(
+                f"Index at '{self.path}' has format {version}; this essay-qa reads format "
+                f"{FORMAT_VERSION}. Upgrade essay-qa or rebuild with: qa build"
+            )
+        if version < FORMAT_VERSION:
+            raise IndexMismatchError(f"Index at '{self.path}' has the old format {version}; it will be rebuilt.")
+        try:
+            return IndexManifest.model_validate(raw)
+        except ValidationError as exc:
+            raise IndexCorruptError(f"Index manifest '{path}' is malformed: {exc.error_count()} errors") from exc
+
+    def check(
+        self,
+        manifest: IndexManifest,
+        *,
+        model_sha256: str | None,
+        model_name: str | None = None,
+        passage_params: PassageParams | None = None,
+        bm25_params: Bm25Params | None = None,
+        corpus_dir: Path | None = None,
+    ) -> None:
+        """Raise when the index was built for another model, parameters or corpus."""
+        if model_sha256 is not None and manifest.embedding.model_sha256 != model_sha256:
+            raise IndexMismatchError(
+                f"Index at '{self.path}' was built with model '{manifest.embedding.model_name}' "
+                f"but settings ask for '{model_name}' (other weights). It will be rebuilt (qa build)."
+            )
+        if passage_params is not None and manifest.passages != passage_params:
+            raise IndexMismatchError(f"Index at '{self.path}' was built with other passage settings.")
+        if bm25_params is not None and manifest.bm25 != bm25_params:
+            raise IndexMismatchError(f"Index at '{self.path}' was built with other BM25 settings.")
+        if corpus_dir is not None:
+            files = corpus_files(corpus_dir)
+            if files != manifest.corpus.files:
+                changed = sorted(set(files.items()) ^ set(manifest.corpus.files.items()))
+                names = sorted({name for name, _ in changed})
+                raise StaleCorpusError(
+                    f"The corpus in '{corpus_dir}' changed since the index was built "
+                    f"({', '.join(names[:5])}). It will be rebuilt."
+                )
+        current = _libraries()
+        for lib, ver in manifest.libraries.items():
+            if lib in current and current[lib] != ver and lib in ("sentence-transformers", "faiss-cpu", "bm25s"):
+                logger.warning("index built with %s %s, running %s", lib, ver, current[lib])
+
+    def load(self, *, expect_model: str | None = None, verify: bool = True) -> Index:
+        """Load the index; ``expect_model`` is the model hash the caller will query with."""
+        manifest = self.read_manifest()
+        if expect_model is not None:
+            self.check(manifest, model_sha256=expect_model)
+        p = self.path
+        if verify:
+            for name, digest in manifest.artifacts.items():
+                f = p / name
+                if not f.is_file():
+                    raise IndexCorruptError(f"Index at '{p}' lacks '{name}'. It will be rebuilt.")
+                if _sha256_file(f) != digest:
+                    raise IndexCorruptError(f"Index file '{f}' does not match its manifest hash. It will be rebuilt.")
+        try:
+            documents = [Document.model_validate_json(line) for line in _lines(p / "documents.jsonl")]
+            passages = [Passage.model_validate_json(line) for line in _lines(p / "passages.jsonl")]
+            notes = [json.loads(line) for line in _lines(p / "notes.jsonl")]
+        except (OSError, ValueError) as exc:
+            raise IndexCorruptError(f"Index at '{p}' cannot be read: {exc}") from exc
+        passage_vectors = DenseIndex.load(p / "passages.faiss")
+        sentence_vectors = DenseIndex.load(p / "sentences.faiss")
+        note_vectors = DenseIndex.load(p / "notes.faiss")
+        passage_keywords = KeywordIndex.load(p / "bm25-passages")
+        note_keywords = KeywordIndex.load(p / "bm25-notes")
+        counts = manifest.counts
+        sizes = np.array([len(x.sentences) for x in passages], dtype=np.int64)
+        checks = {
+            "passages": (counts.get("passages"), len(passages), len(passage_vectors), passage_keywords.n_docs),
+            "sentences": (counts.get("sentences"), int(sizes.sum()), len(sentence_vectors)),
+            "notes": (counts.get("notes"), len(notes), len(note_vectors)),
+        }
+        for what, values in checks.items():
+            if len(set(values)) != 1:
+                raise IndexCorruptError(f"Index at '{p}': {what} counts disagree {values}. It will be rebuilt.")
+        note_row = {(n["doc_id"], n["label"]): i for i, n in enumerate(notes)}
+        passage_notes = [
+            [note_row[(x.doc_id, lab)] for lab in x.notes if (x.doc_id, lab) in note_row] for x in passages
+        ]
+        first = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        return Index(
+            manifest=manifest,
+            documents={d.doc_id: d for d in documents},
+            passages=passages,
+            passage_vectors=passage_vectors,
+            sentence_vectors=sentence_vectors,
+            sentence_passage=np.repeat(np.arange(len(passages)), sizes).astype(np.int64),
+            sentence_first=first,
+            notes=notes,
+            note_vectors=note_vectors,
+            passage_keywords=passage_keywords,
+            note_keywords=note_keywords,
+            passage_notes=passage_notes,
+        )
+
+
+def _lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
