@@ -123,6 +123,7 @@ class SentenceTransformerEmbedder:
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         self.name = name
         self.path = resolve_model_path(name)
         self.hash = model_hash(self.path, hash_cache)
@@ -136,6 +137,12 @@ class SentenceTransformerEmbedder:
             ) from exc
         if threads:
             torch.set_num_threads(threads)
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+        except ImportError:
+            pass
         try:
             self.model = SentenceTransformer(str(self.path), device=device, local_files_only=True)
         except Exception as exc:

@@ -15,6 +15,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -252,9 +253,22 @@ class Engine:
         kw = self.index.passage_keywords
         return sum(kw.idf_of(t) for t in q_tokens & toks) / ceiling if ceiling > 0 else 0.0
 
-    def _answer(
-        self, question: str, qvec: np.ndarray, top_k: int, mask: np.ndarray | None, t0: float, qid: str | None
-    ) -> Answer:
+    def search(
+        self, questions: Sequence[str], *, k: int = 100, batch_size: int | None = None
+    ) -> list[list[tuple[str, float]]]:
+        """Ranked (passage_id, score) lists, up to ``k`` per question, for benchmarks and tools."""
+        bs = batch_size or self.settings.batch_size
+        out: list[list[tuple[str, float]]] = []
+        for b in range(0, len(questions), bs):
+            chunk = [self.validate(q) for q in questions[b : b + bs]]
+            vecs = self.embedder.encode(chunk, batch_size=bs)
+            for text, vec in zip(chunk, vecs, strict=True):
+                s = self._score(text, vec, None)
+                order = np.argsort(-s.fused, kind="stable")[:k]
+                out.append([(self.index.passages[int(s.cand[j])].passage_id, float(s.fused[j])) for j in order])
+        return out
+
+    def _score(self, question: str, qvec: np.ndarray, mask: np.ndarray | None) -> _Scores:
         idx = self.index
         tokens = self._tok(question)
         lex_p_all = idx.passage_keywords.scores(tokens)
@@ -264,14 +278,14 @@ class Engine:
         if mask is not None:
             cand = cand[mask[cand]]
         if len(cand) == 0:
-            return Answer(id=qid, question=question, answered=False, passages=[],
-                          took_ms=round((self._clock() - t0) * 1000, 2), message=NOT_ANSWERED_MESSAGE)
+            empty = np.zeros(0, np.float32)
+            return _Scores(tokens, cand, empty, np.zeros(0, bool), empty, cand, cand, cand, {})
         dense_p = idx.passage_vectors.vectors[cand] @ qvec
         firsts = idx.sentence_first[cand]
         lasts = idx.sentence_first[cand + 1]
         sent_rows = np.concatenate([np.arange(a, b) for a, b in zip(firsts, lasts, strict=True)])
         sent_scores = idx.sentence_vectors.vectors[sent_rows] @ qvec
-        offsets = np.concatenate([[0], np.cumsum(lasts - firsts)[:-1]])
+        offsets = np.concatenate([[0], np.cumsum(lasts - firsts)[:-1]]).astype(np.int64)
         dense_s = np.maximum.reduceat(sent_scores, offsets)
         dense_n = np.zeros(len(cand), np.float32)
         lex_n = np.zeros(len(cand), np.float32)
@@ -289,26 +303,34 @@ class Engine:
             dense_passage=dense_p, dense_sentence=dense_s, dense_note=dense_n,
             lexical_passage=lex_p_all[cand], lexical_note=lex_n, params=self.params,
         )
-        order = np.argsort(-fused, kind="stable")[:top_k]
-        q_tokens = set(tokens)
+        return _Scores(tokens, cand, fused, by_note, sent_scores, offsets, firsts, lasts, best_note)
+
+    def _answer(
+        self, question: str, qvec: np.ndarray, top_k: int, mask: np.ndarray | None, t0: float, qid: str | None
+    ) -> Answer:
+        idx = self.index
+        s = self._score(question, qvec, mask)
+        order = np.argsort(-s.fused, kind="stable")[:top_k]
+        q_tokens = set(s.tokens)
         ceiling = idx.passage_keywords.ceiling(list(q_tokens))
         passages: list[AnswerPassage] = []
         for rank, j in enumerate(order, start=1):
-            row = int(cand[j])
+            row = int(s.cand[j])
             p = idx.passages[row]
             doc = idx.documents[p.doc_id]
             s_idx = None
-            if by_note[j] and j in best_note:
-                s_idx = sentence_with_marker(p, idx.notes[best_note[j]]["label"])
+            if s.by_note[j] and j in s.best_note:
+                s_idx = sentence_with_marker(p, idx.notes[s.best_note[j]]["label"])
             if s_idx is None:
-                lo = int(offsets[j])
-                n_s = int(lasts[j] - firsts[j])
-                rows = range(int(firsts[j]), int(lasts[j]))
-                overlap = np.array([self._sentence_overlap(r, q_tokens, ceiling) for r in rows], np.float32)
-                s_idx = best_sentence(sent_scores[lo : lo + n_s], overlap)
+                lo = int(s.offsets[j])
+                first, last = int(s.firsts[j]), int(s.lasts[j])
+                overlap = np.array(
+                    [self._sentence_overlap(r, q_tokens, ceiling) for r in range(first, last)], np.float32
+                )
+                s_idx = best_sentence(s.sentence_scores[lo : lo + last - first], overlap)
             passages.append(
                 AnswerPassage(
-                    rank=rank, passage_id=p.passage_id, score=round(float(fused[j]), 4),
+                    rank=rank, passage_id=p.passage_id, score=round(float(s.fused[j]), 4),
                     document=p.doc_id, title=doc.title, pages=p.pages,
                     char_start=p.start, char_end=p.end, line_start=p.line_start, line_end=p.line_end,
                     text=p.text, highlight=highlight_for(p, s_idx), markers=p.markers,
@@ -321,3 +343,16 @@ class Engine:
             took_ms=round((self._clock() - t0) * 1000, 2),
             message=None if answered else NOT_ANSWERED_MESSAGE,
         )
+
+
+@dataclass
+class _Scores:
+    tokens: list[str]
+    cand: np.ndarray  # passage rows
+    fused: np.ndarray
+    by_note: np.ndarray
+    sentence_scores: np.ndarray  # cosines of the candidates' sentences, candidate by candidate
+    offsets: np.ndarray  # where each candidate's sentences start in sentence_scores
+    firsts: np.ndarray  # first sentence row of each candidate
+    lasts: np.ndarray
+    best_note: dict[int, int]

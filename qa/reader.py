@@ -723,3 +723,25 @@ def read_markdown(source: str, *, doc_id: str, source_path: str = "", sha256: st
 def iter_nonblank(texts: Iterable[str]) -> str:
     """All non-white-space characters of ``texts``, concatenated (for the no-drop check)."""
     return "".join(ch for t in texts for ch in t if not ch.isspace())
+
+
+def plain_document(doc_id: str, title: str, body: str, *, source_path: str = "") -> Document:
+    """A Document from a title and plain body text (one page, paragraphs at blank lines).
+
+    For corpora that come as records rather than files, such as benchmark collections."""
+    builder = _Builder()
+    headings: list[str] = []
+    line = 1
+    if title.strip():
+        builder.add_block("title", [_Piece(" ".join(title.split()), line, 1, [])])
+    for para in re.split(r"\n\s*\n", body):
+        text = " ".join(para.split())
+        line += 1
+        if text:
+            builder.add_block("body", [_Piece(text, line, 1, [])])
+    return _finish(
+        builder=builder, notes=[], marker_pages={}, doc_id=doc_id, source_path=source_path,
+        sha256=hashlib.sha256(f"{title}\n{body}".encode()).hexdigest(),
+        title=" ".join(title.split()) or doc_id, headings=headings, artefacts=[], warnings=[],
+        last_line=line,
+    )

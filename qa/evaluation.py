@@ -1,0 +1,141 @@
+"""Judging answers against gold evidence, and the metrics over a question set.
+
+Quotes match the way a person would judge them: case, white space, quote characters,
+punctuation and diacritics do not matter, and evidence that straddles two passages counts for
+a passage that holds most of it (more than half of its words, in one run).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections.abc import Sequence
+
+from qa.models import Answer, AnswerPassage
+from qa.questions import EvalQuestion
+
+__all__ = ["judge", "normalize_words", "summarize"]
+
+_WORDS = re.compile(r"\w+", re.UNICODE)
+MOST = 0.5
+
+
+def normalize_words(text: str) -> list[str]:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _WORDS.findall(plain)
+
+
+def _longest_run(needle: list[str], hay: list[str]) -> int:
+    """Length of the longest run of ``needle`` words found contiguously in ``hay``."""
+    if not needle or not hay:
+        return 0
+    best = 0
+    prev = [0] * (len(hay) + 1)
+    for a in needle:
+        cur = [0] * (len(hay) + 1)
+        for j, b in enumerate(hay, start=1):
+            if a == b:
+                cur[j] = prev[j - 1] + 1
+                if cur[j] > best:
+                    best = cur[j]
+        prev = cur
+    return best
+
+
+def holds(evidence: str, text: str) -> bool:
+    """True when ``text`` holds ``evidence`` (all of it, or more than half in one run)."""
+    ev = normalize_words(evidence)
+    if not ev:
+        return False
+    hay = normalize_words(text)
+    joined_ev, joined_hay = " ".join(ev), " ".join(hay)
+    if f" {joined_ev} " in f" {joined_hay} ":
+        return True
+    return _longest_run(ev, hay) / len(ev) > MOST
+
+
+def _passage_holds(q: EvalQuestion, p: AnswerPassage) -> tuple[bool, str | None]:
+    """(holds, label of the note holding it, if it is a cited note rather than the text)."""
+    for ev in q.evidence:
+        if holds(ev, p.text):
+            return True, None
+        for c in p.citations:
+            if c.text and holds(ev, c.text):
+                return True, c.label
+    return False, None
+
+
+def judge(q: EvalQuestion, answer: Answer, *, k: int = 10) -> dict[str, object]:
+    """Per-question verdict: rank of the first passage holding the evidence (None if not in the
+    top k), whether the top passage's highlight holds it, whether expected notes are cited."""
+    rank = None
+    note_label = None
+    hit_passage: AnswerPassage | None = None
+    for p in answer.passages[:k]:
+        ok, label = _passage_holds(q, p)
+        if ok:
+            rank, note_label, hit_passage = p.rank, label, p
+            break
+    highlight_ok = None
+    if q.evidence and answer.passages:
+        top = answer.passages[0]
+        h = top.highlight
+        if rank == 1 and note_label is not None:
+            highlight_ok = any(
+                m.label == note_label and h.start <= m.offset <= h.end for m in top.markers
+            ) or top.passage_id.endswith(f"#note-{note_label}")
+        else:
+            highlight_ok = any(
+                holds(ev, h.text) or (holds(h.text, ev) and len(normalize_words(h.text)) >= 4)
+                for ev in q.evidence
+            )
+    citation_ok = None
+    if q.footnotes:
+        cited = {c.label for c in (hit_passage or (answer.passages[0] if answer.passages else None) or _Empty()).citations}
+        citation_ok = set(q.footnotes) <= cited
+    return {
+        "id": q.id,
+        "rank": rank,
+        "highlight_ok": highlight_ok,
+        "citation_ok": citation_ok,
+        "answered": answer.answered,
+        "answerable": q.answerable,
+        "took_ms": answer.took_ms,
+    }
+
+
+class _Empty:
+    citations: list[object] = []
+
+
+def summarize(verdicts: Sequence[dict[str, object]]) -> dict[str, float | int | None]:
+    """hit@1/3/5, MRR@10, highlight and citation accuracy, answered rates, latency."""
+    gold = [v for v in verdicts if v["answerable"]]
+    unans = [v for v in verdicts if not v["answerable"]]
+
+    def rate(vals: list[bool]) -> float | None:
+        return round(sum(vals) / len(vals), 4) if vals else None
+
+    ranks = [v["rank"] for v in gold]
+    out: dict[str, float | int | None] = {
+        "questions": len(verdicts),
+        "answerable": len(gold),
+        "unanswerable": len(unans),
+    }
+    for k in (1, 3, 5):
+        out[f"hit@{k}"] = rate([r is not None and int(r) <= k for r in ranks])  # type: ignore[call-overload]
+    out["mrr@10"] = (
+        round(sum(1.0 / int(r) for r in ranks if r is not None and int(r) <= 10) / len(ranks), 4)  # type: ignore[call-overload]
+        if ranks else None
+    )
+    out["highlight_accuracy"] = rate([bool(v["highlight_ok"]) for v in gold if v["highlight_ok"] is not None])
+    out["citation_accuracy"] = rate([bool(v["citation_ok"]) for v in gold if v["citation_ok"] is not None])
+    out["answered_rate_answerable"] = rate([bool(v["answered"]) for v in gold])
+    out["answered_rate_unanswerable"] = rate([bool(v["answered"]) for v in unans])
+    lat = sorted(float(v["took_ms"]) for v in verdicts)  # type: ignore[arg-type]
+    if lat:
+        out["latency_p50_ms"] = round(statistics.median(lat), 2)
+        out["latency_p95_ms"] = round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 2)
+    return out
