@@ -32,7 +32,7 @@ class PassageParams(_Params):
     """How documents are cut into passages. Saved in the manifest: a change rebuilds the index."""
 
     max_tokens: int = Field(
-        default=160,
+        default=240,
         ge=16,
         le=1024,
         description="Largest passage, in the model's word pieces (whole sentences only; a longer "
@@ -67,7 +67,7 @@ class RankingParams(_Params):
         "sentence vector.",
     )
     lexical_weight: float = Field(
-        default=0.3, ge=0, le=1, description="Share of the keyword (BM25) score in the final score."
+        default=0.4, ge=0, le=1, description="Share of the keyword (BM25) score in the final score."
     )
     note_weight: float = Field(
         default=0.9,

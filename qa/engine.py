@@ -25,7 +25,7 @@ from qa.citations import citations_for
 from qa.config import Settings, load_settings
 from qa.errors import IndexError_, QuestionError
 from qa.fusion import convex
-from qa.highlight import best_sentence, highlight_for, sentence_with_marker
+from qa.highlight import best_sentence, highlight_for
 from qa.models import Answer, AnswerPassage, Document
 from qa.store import Index, IndexStore
 
@@ -58,6 +58,9 @@ class Engine:
         self._tok = index.passage_keywords.tokenizer
         self._sentence_tokens: dict[int, frozenset[str]] = {}
         self._all_notes_pos = [(row, labs) for row, labs in enumerate(index.passage_notes) if labs]
+        self._note_rows: dict[str, dict[str, int]] = {}
+        for row, n in enumerate(index.notes):
+            self._note_rows.setdefault(n["doc_id"], {})[n["label"]] = row
 
     # -- construction ---------------------------------------------------------
 
@@ -243,6 +246,26 @@ class Engine:
             rows.update(row for row, labs in self._all_notes_pos if best_notes.intersection(labs))
         return np.array(sorted(rows), dtype=np.int64)
 
+    def _note_scores_by_sentence(self, p: Any, note_fused: np.ndarray) -> np.ndarray:
+        """Best fused score of the notes each sentence of ``p`` cites (0 where it cites none)."""
+        out = np.zeros(len(p.sentences), np.float32)
+        if not len(note_fused) or not p.notes:
+            return out
+        rows = self._note_rows.get(p.doc_id, {})
+        for m in p.markers:
+            row = rows.get(m.label)
+            if row is None:
+                continue
+            for i, (a, b) in enumerate(p.sentences):
+                if a <= m.offset <= b:
+                    out[i] = max(out[i], float(note_fused[row]))
+                    break
+        if p.kind == "note":
+            row = rows.get(p.notes[0])
+            if row is not None:
+                out[:] = float(note_fused[row])
+        return out
+
     def _sentence_overlap(self, row: int, q_tokens: set[str], ceiling: float) -> float:
         toks = self._sentence_tokens.get(row)
         if toks is None:
@@ -274,12 +297,14 @@ class Engine:
         lex_p_all = idx.passage_keywords.scores(tokens)
         lex_n_all = idx.note_keywords.scores(tokens) if idx.notes else np.zeros(0, np.float32)
         dense_n_all = idx.note_vectors.vectors @ qvec if idx.notes else np.zeros(0, np.float32)
+        lam = self.params.lexical_weight
+        note_fused = ((1 - lam) * dense_n_all + lam * lex_n_all).astype(np.float32)
         cand = self._candidates(qvec, lex_p_all, lex_n_all, dense_n_all)
         if mask is not None:
             cand = cand[mask[cand]]
         if len(cand) == 0:
             empty = np.zeros(0, np.float32)
-            return _Scores(tokens, cand, empty, np.zeros(0, bool), empty, cand, cand, cand, {})
+            return _Scores(tokens, cand, empty, np.zeros(0, bool), empty, cand, cand, cand, note_fused)
         dense_p = idx.passage_vectors.vectors[cand] @ qvec
         firsts = idx.sentence_first[cand]
         lasts = idx.sentence_first[cand + 1]
@@ -289,21 +314,16 @@ class Engine:
         dense_s = np.maximum.reduceat(sent_scores, offsets)
         dense_n = np.zeros(len(cand), np.float32)
         lex_n = np.zeros(len(cand), np.float32)
-        best_note: dict[int, int] = {}
-        nw = self.params.note_weight
         for j, row in enumerate(cand):
             labs = idx.passage_notes[int(row)]
             if labs:
-                dn = dense_n_all[labs]
-                ln = lex_n_all[labs]
-                dense_n[j] = dn.max()
-                lex_n[j] = ln.max()
-                best_note[j] = labs[int(np.argmax(nw * dn + ln))]
+                dense_n[j] = dense_n_all[labs].max()
+                lex_n[j] = lex_n_all[labs].max()
         fused, by_note = convex(
             dense_passage=dense_p, dense_sentence=dense_s, dense_note=dense_n,
             lexical_passage=lex_p_all[cand], lexical_note=lex_n, params=self.params,
         )
-        return _Scores(tokens, cand, fused, by_note, sent_scores, offsets, firsts, lasts, best_note)
+        return _Scores(tokens, cand, fused, by_note, sent_scores, offsets, firsts, lasts, note_fused)
 
     def _answer(
         self, question: str, qvec: np.ndarray, top_k: int, mask: np.ndarray | None, t0: float, qid: str | None
@@ -318,16 +338,16 @@ class Engine:
             row = int(s.cand[j])
             p = idx.passages[row]
             doc = idx.documents[p.doc_id]
-            s_idx = None
-            if s.by_note[j] and j in s.best_note:
-                s_idx = sentence_with_marker(p, idx.notes[s.best_note[j]]["label"])
-            if s_idx is None:
-                lo = int(s.offsets[j])
-                first, last = int(s.firsts[j]), int(s.lasts[j])
-                overlap = np.array(
-                    [self._sentence_overlap(r, q_tokens, ceiling) for r in range(first, last)], np.float32
-                )
-                s_idx = best_sentence(s.sentence_scores[lo : lo + last - first], overlap)
+            first, last = int(s.firsts[j]), int(s.lasts[j])
+            lo = int(s.offsets[j])
+            overlap = np.array(
+                [self._sentence_overlap(r, q_tokens, ceiling) for r in range(first, last)], np.float32
+            )
+            note_scores = self._note_scores_by_sentence(p, s.note_fused)
+            s_idx = best_sentence(
+                s.sentence_scores[lo : lo + last - first], overlap, note_scores,
+                lexical_weight=self.params.lexical_weight, note_weight=self.params.note_weight,
+            )
             passages.append(
                 AnswerPassage(
                     rank=rank, passage_id=p.passage_id, score=round(float(s.fused[j]), 4),
@@ -355,4 +375,4 @@ class _Scores:
     offsets: np.ndarray  # where each candidate's sentences start in sentence_scores
     firsts: np.ndarray  # first sentence row of each candidate
     lasts: np.ndarray
-    best_note: dict[int, int]
+    note_fused: np.ndarray  # fused score of every note row

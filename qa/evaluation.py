@@ -102,6 +102,7 @@ def judge(q: EvalQuestion, answer: Answer, *, k: int = 10) -> dict[str, object]:
         "citation_ok": citation_ok,
         "answered": answer.answered,
         "answerable": q.answerable,
+        "top_score": answer.passages[0].score if answer.passages else None,
         "took_ms": answer.took_ms,
     }
 

@@ -12,17 +12,24 @@ __all__ = ["best_sentence", "highlight_for"]
 def best_sentence(
     sentence_scores: np.ndarray,
     sentence_overlap: np.ndarray,
+    note_scores: np.ndarray | None = None,
     *,
-    overlap_weight: float = 0.3,
+    lexical_weight: float = 0.3,
+    note_weight: float = 0.9,
 ) -> int:
-    """Index of the sentence with the best cosine plus weighted keyword overlap.
+    """Index of the sentence that best answers, scored like passages are (qa.fusion).
 
     Args:
-        sentence_scores: Cosine of the question with each sentence of the passage.
+        sentence_scores: Cosine of the question with each sentence.
         sentence_overlap: Share of the question's IDF mass each sentence holds, in [0, 1].
-        overlap_weight: Weight of the overlap (default 0.3).
+        note_scores: Fused score of the best note each sentence cites (0 for none), so that a
+            question answered by a note highlights the sentence that cites it.
+        lexical_weight: Weight of the overlap against the cosine (default 0.3).
+        note_weight: Factor on a cited note's score (default 0.9).
     """
-    combined = (1 - overlap_weight) * sentence_scores + overlap_weight * sentence_overlap
+    combined = (1 - lexical_weight) * sentence_scores + lexical_weight * sentence_overlap
+    if note_scores is not None and len(note_scores):
+        combined = np.maximum(combined, note_weight * note_scores)
     return int(np.argmax(combined))
 
 

@@ -14,7 +14,6 @@ Passages never overlap, so an answer never shows the same text twice. Their ids 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,20 +32,31 @@ class _Unit:
     para: int
 
 
-def _balanced(units: list[_Unit], max_tokens: int) -> list[list[_Unit]]:
-    """Cut a run of sentences into the fewest chunks under max_tokens, evenly sized."""
-    total = sum(u.tokens for u in units)
-    n = max(1, math.ceil(total / max_tokens))
-    target = total / n
+def _pack(units: list[_Unit], cap: int) -> list[list[_Unit]]:
     chunks: list[list[_Unit]] = [[]]
     size = 0
     for u in units:
-        if chunks[-1] and (size + u.tokens > max_tokens or size + u.tokens / 2 > target):
+        if chunks[-1] and size + u.tokens > cap:
             chunks.append([])
             size = 0
         chunks[-1].append(u)
         size += u.tokens
     return chunks
+
+
+def _balanced(units: list[_Unit], max_tokens: int) -> list[list[_Unit]]:
+    """Cut a run of sentences into the fewest chunks under max_tokens, as even as possible:
+    the smallest size cap that still needs no more chunks than max_tokens does."""
+    fewest = len(_pack(units, max_tokens))
+    lo = max(u.tokens for u in units)
+    hi = max(max_tokens, lo)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if len(_pack(units, mid)) <= fewest:
+            hi = mid
+        else:
+            lo = mid + 1
+    return _pack(units, lo)
 
 
 def split_passages(
