@@ -83,12 +83,30 @@ def baseline(embedder, questions: dict[str, list[EvalQuestion]], corpus: Path) -
     return out
 
 
+def calibrate(verdicts: list[dict]) -> dict:
+    """Error rates of the 'answered' decision at each threshold over all question sets:
+    misses (answerable questions said not answered) and false answers (unanswerable ones
+    answered), and the threshold with the fewest errors (ties: the middle of the range)."""
+    pos = [v["top_score"] for v in verdicts if v["answerable"]]
+    neg = [v["top_score"] for v in verdicts if not v["answerable"]]
+    table = []
+    for t in [round(0.05 * i, 2) for i in range(2, 14)]:
+        miss = sum(1 for s in pos if s < t) / len(pos)
+        false = sum(1 for s in neg if s >= t) / len(neg) if neg else 0.0
+        table.append({"threshold": t, "miss_rate": round(miss, 3), "false_answer_rate": round(false, 3)})
+        print(f"threshold {t:.2f}: answerable said unanswered {miss:.3f}, unanswerable answered {false:.3f}")
+    best = min(e["miss_rate"] + e["false_answer_rate"] for e in table)
+    ties = [e for e in table if abs(e["miss_rate"] + e["false_answer_rate"] - best) < 1e-9]
+    return {"answerable": len(pos), "unanswerable": len(neg), "table": table, "best": ties[len(ties) // 2]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     ap.add_argument("--grid", action="store_true", help="Try passage sizes and fusion weights.")
     ap.add_argument("--baseline", action="store_true", help="Also run the usual framework pipeline.")
+    ap.add_argument("--ablation", action="store_true", help="Also rank with dense only and keyword only.")
     ap.add_argument("--show", action="store_true", help="Print each question's verdict.")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "quality.json")
     args = ap.parse_args()
@@ -100,8 +118,11 @@ def main() -> None:
     default = Settings()
     sizes = [96, 128, 160, 200, 250] if args.grid else [default.passages.max_tokens]
     lexical = [0.0, 0.2, 0.3, 0.4, 1.0] if args.grid else [default.ranking.lexical_weight]
+    if args.ablation and not args.grid:
+        lexical = [0.0, 1.0, default.ranking.lexical_weight]
     passage_w = [0.0, 0.5, 1.0] if args.grid else [default.ranking.passage_weight]
     rows = []
+    all_verdicts: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             settings = Settings(
@@ -115,6 +136,7 @@ def main() -> None:
                 for name, qs in sets.items():
                     summary, verdicts = evaluate(engine, qs)
                     row[name] = summary
+                    all_verdicts.extend(verdicts)
                     if args.show:
                         for v in verdicts:
                             print(name, v, file=sys.stderr)
@@ -125,6 +147,9 @@ def main() -> None:
                 )
                 print(f"max_tokens {size:3d} lexical {lam:.1f} passage {pw:.1f}  {cells}")
     result = {"command": " ".join(sys.argv), "rows": rows}
+    if not args.grid:
+        last = len(sets)  # the defaults ran last: calibrate on their verdicts only
+        result["threshold"] = calibrate(all_verdicts[-sum(len(q) for q in sets.values()):] if last else all_verdicts)
     if args.baseline:
         result["baseline_500char_rrf"] = baseline(embedder, sets, args.corpus)
         print("baseline (500-char chunks, RRF):", json.dumps(result["baseline_500char_rrf"]))

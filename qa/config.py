@@ -79,7 +79,7 @@ class RankingParams(_Params):
         default=100, ge=1, description="Candidates taken from each retriever before fusion."
     )
     answer_threshold: float = Field(
-        default=0.35,
+        default=0.30,
         ge=0,
         le=1,
         description="Below this score for the best passage, the text is said not to answer.",

@@ -2,7 +2,8 @@
 
 Quotes match the way a person would judge them: case, white space, quote characters,
 punctuation and diacritics do not matter, and evidence that straddles two passages counts for
-a passage that holds most of it (more than half of its words, in one run).
+a passage that holds most of it (more than half of its words, in one run; quotes of
+fewer than eight words must be held whole).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ __all__ = ["judge", "normalize_words", "summarize"]
 
 _WORDS = re.compile(r"\w+", re.UNICODE)
 MOST = 0.5
+MIN_PARTIAL_WORDS = 8  # shorter quotes must be held whole
 
 
 def normalize_words(text: str) -> list[str]:
@@ -53,6 +55,8 @@ def holds(evidence: str, text: str) -> bool:
     joined_ev, joined_hay = " ".join(ev), " ".join(hay)
     if f" {joined_ev} " in f" {joined_hay} ":
         return True
+    if len(ev) < MIN_PARTIAL_WORDS:
+        return False
     return _longest_run(ev, hay) / len(ev) > MOST
 
 

@@ -1,0 +1,122 @@
+"""The qa command, through click's CliRunner, on the real essay and model."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from qa.cli import cli
+
+
+@pytest.fixture
+def run(make_settings, essay_engine):
+    settings = make_settings()
+    # reuse the session's built index: copy it where these settings look
+    import shutil
+
+    shutil.copytree(essay_engine.settings.index_path, settings.index_path)
+    base = ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]
+
+    def invoke(*args, **kw):
+        return CliRunner().invoke(cli, [*base, *args], catch_exceptions=False, **kw)
+
+    return invoke
+
+
+def test_ask_json_is_the_answer_model(run):
+    r = run("ask", "--json", "-k", "3", "Who said that Slovenia was being defended in Kosovo?")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert data["answered"] and len(data["passages"]) == 3
+    assert "Milan Kucan" in data["passages"][0]["highlight"]["text"]
+
+
+def test_ask_text_output(run):
+    r = run("ask", "Who designed the Plan Z-4?")
+    assert r.exit_code == 0
+    assert "[1] serbia-russia-kosovo, p. 1" in r.output
+    assert "Ambassadors of USA, Russia, France and Great Britain" in " ".join(r.output.split())
+
+
+def test_ask_no_answer_says_so(run):
+    r = run("ask", "What is the capital of Australia?")
+    assert r.exit_code == 0 and "does not seem to answer" in r.output
+
+
+@pytest.mark.parametrize("q, msg", [("", "empty"), ("  ", "empty"), ("y" * 1500, "limit is 1000")])
+def test_ask_bad_question_exits_1_with_message(run, q, msg):
+    r = run("ask", q)
+    assert r.exit_code == 1 and msg in r.output and "Traceback" not in r.output
+
+
+def test_inspect_json_shape(run):
+    r = run("inspect", "--json")
+    assert r.exit_code == 0
+    doc = json.loads(r.output)["documents"][0]
+    assert doc["doc_id"] == "serbia-russia-kosovo"
+    assert {"text", "pages", "headings", "paragraphs", "footnotes", "markers", "title"} <= set(doc)
+    n14 = [n for n in doc["footnotes"] if n["label"] == "14"][0]
+    assert n14["missing"] and n14["text"] is None
+    assert set(doc["footnotes"][0]) >= {"label", "text", "page", "source", "missing"}
+    m1 = doc["markers"][0]
+    assert m1["label"] == "1" and doc["text"][: m1["offset"]].endswith("also have such autonomy.")
+    p = doc["paragraphs"][1]
+    assert {"kind", "pages", "line_start", "line_end", "text"} <= set(p)
+
+
+def test_inspect_text(run):
+    r = run("inspect")
+    assert r.exit_code == 0 and "MISSING" in r.output and "7 pages" in r.output
+
+
+def test_eval_writes_one_line_per_input_line(run, tmp_path):
+    q = tmp_path / "q.jsonl"
+    q.write_text(
+        '{"id": "k1", "question": "Who said that Slovenia was being defended in Kosovo?", '
+        '"evidence": ["Milan Kucan, the President of Slovenia"]}\n'
+        "{broken\n"
+        '{"id": "k3", "question": "What is the capital of Australia?", "type": "unanswerable"}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "answers.jsonl"
+    summary = tmp_path / "summary.json"
+    r = run("eval", str(q), "--out", str(out), "--summary", str(summary))
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [x["id"] for x in lines] == ["k1", "2", "k3"]
+    assert lines[1]["error"].startswith("line 2: not valid JSON") and lines[1]["passages"] == []
+    assert lines[0]["answered"] and not lines[2]["answered"]
+    assert "skipped line 2" in r.output
+    s = json.loads(summary.read_text())
+    assert s["hit@1"] == 1.0 and s["answered_rate_unanswerable"] == 0.0
+
+
+def test_eval_strict_stops(run, tmp_path):
+    q = tmp_path / "q.jsonl"
+    q.write_text('{"question": "ok?"}\nnot json\n', encoding="utf-8")
+    r = run("eval", str(q), "--strict")
+    assert r.exit_code == 1 and "line 2" in r.output
+
+
+def test_eval_empty_file(run, tmp_path):
+    q = tmp_path / "q.csv"
+    q.write_text("", encoding="utf-8")
+    r = run("eval", str(q))
+    assert r.exit_code == 1 and "is empty" in r.output
+
+
+def test_missing_model_names_what_to_install(run):
+    r = run("--model", "/no/such/model", "ask", "Kosovo?")
+    assert r.exit_code == 1
+    assert "neither a folder nor a model in the local Hugging Face cache" in r.output
+
+
+def test_bad_setting_is_a_clear_error(run, monkeypatch):
+    monkeypatch.setenv("QA_TOP_K", "500")
+    r = run("ask", "Kosovo?")
+    assert r.exit_code == 1 and "top_k" in r.output
+    monkeypatch.delenv("QA_TOP_K")
+    assert os.environ.get("QA_TOP_K") is None

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from qa.evaluation import holds, summarize
+
+
+def test_holds_ignores_case_quotes_whitespace_and_diacritics():
+    text = "Milan Kucan, the President of Slovenia, said that “Slovenia was being defended in Kosovo”."
+    assert holds('milan kucan, the President of  Slovenia, said that "Slovenia was being defended in Kosovo"', text)
+    assert holds("Milošević received", "S. Milosevic received the delegation")
+    assert not holds("the President of Croatia", text)
+
+
+def test_straddling_evidence_counts_when_most_is_in_one_passage():
+    ev = "one two three four five six seven eight nine ten"
+    assert holds(ev, "zero one two three four five six")  # 6 of 10 words in one run
+    assert not holds(ev, "one two three four x")  # 4 of 10
+    assert not holds(ev, "one x two x three x four x five x six")  # not in one run
+
+
+def test_summary_metrics():
+    vs = [
+        {"id": "a", "rank": 1, "highlight_ok": True, "citation_ok": None, "answered": True, "answerable": True, "took_ms": 5},
+        {"id": "b", "rank": 3, "highlight_ok": False, "citation_ok": True, "answered": True, "answerable": True, "took_ms": 7},
+        {"id": "c", "rank": None, "highlight_ok": False, "citation_ok": False, "answered": False, "answerable": True, "took_ms": 9},
+        {"id": "d", "rank": None, "highlight_ok": None, "citation_ok": None, "answered": True, "answerable": False, "took_ms": 6},
+    ]
+    s = summarize(vs)
+    assert s["hit@1"] == round(1 / 3, 4) and s["hit@3"] == round(2 / 3, 4)
+    assert s["mrr@10"] == round((1 + 1 / 3) / 3, 4)
+    assert s["highlight_accuracy"] == round(1 / 3, 4) and s["citation_accuracy"] == 0.5
+    assert s["answered_rate_answerable"] == round(2 / 3, 4) and s["answered_rate_unanswerable"] == 1.0
+    assert s["latency_p50_ms"] == 6.5

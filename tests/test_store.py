@@ -1,0 +1,136 @@
+"""Index lifecycle: manifest, rebuild on change, atomic build, corrupt index."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+
+import pytest
+
+from qa.config import PassageParams
+from qa.engine import Engine
+from qa.errors import IndexCorruptError, IndexFormatError, IndexMismatchError, IndexNotFoundError, StaleCorpusError
+from qa.store import FORMAT_VERSION, IndexStore
+
+
+@pytest.fixture
+def built(make_settings, embedder):
+    settings = make_settings()
+    engine = Engine.from_settings(settings, embedder=embedder)
+    return settings, engine
+
+
+def test_manifest_records_what_the_index_was_built_from(built, embedder):
+    settings, engine = built
+    m = json.loads((settings.index_path / "manifest.json").read_text())
+    assert m["format_version"] == FORMAT_VERSION
+    assert m["embedding"]["model_name"] == "all-MiniLM-L6-v2" and m["embedding"]["model_sha256"] == embedder.hash
+    assert "site-packages" not in json.dumps(m["embedding"])
+    assert list(m["corpus"]["files"]) == ["serbia-russia-kosovo.txt"]
+    assert m["passages"] == settings.passages.model_dump() and m["bm25"] == settings.bm25.model_dump()
+    assert {"sentence-transformers", "faiss-cpu", "bm25s", "pydantic", "python"} <= set(m["libraries"])
+    assert m["counts"]["passages"] == len(engine.index.passages)
+    assert set(m["artifacts"]) >= {"passages.jsonl", "passages.faiss", "sentences.faiss", "documents.jsonl"}
+
+
+def test_loading_again_does_not_rebuild(built, embedder, caplog):
+    settings, engine = built
+    stamp = (settings.index_path / "manifest.json").stat().st_mtime_ns
+    with caplog.at_level(logging.WARNING):
+        again = Engine.from_settings(settings, embedder=embedder)
+    assert "rebuilding" not in caplog.text
+    assert (settings.index_path / "manifest.json").stat().st_mtime_ns == stamp
+    assert [p.passage_id for p in again.index.passages] == [p.passage_id for p in engine.index.passages]
+
+
+def test_corpus_change_rebuilds(built, embedder, caplog):
+    settings, _ = built
+    (settings.corpus_dir / "extra.md").write_text("# Extra\n\nThe moon is made of green cheese.\n", encoding="utf-8")
+    store = IndexStore(settings.index_path)
+    with pytest.raises(StaleCorpusError, match="extra.md"):
+        store.check(store.read_manifest(), model_sha256=embedder.hash, corpus_dir=settings.corpus_dir)
+    with caplog.at_level(logging.WARNING):
+        engine = Engine.from_settings(settings, embedder=embedder)
+    assert "rebuilding the index" in caplog.text and "changed" in caplog.text
+    a = engine.ask("What is the moon made of?")
+    assert a.passages[0].document == "extra" and "green cheese" in a.passages[0].highlight.text
+
+
+def test_parameter_change_rebuilds(built, embedder, caplog):
+    settings, engine = built
+    small = settings.model_copy(update={"passages": PassageParams(max_tokens=64, min_tokens=0)})
+    with caplog.at_level(logging.WARNING):
+        e2 = Engine.from_settings(small, embedder=embedder)
+    assert "other passage settings" in caplog.text
+    assert len(e2.index.passages) > len(engine.index.passages)
+
+
+def test_model_mismatch_is_detected(built):
+    settings, _ = built
+    store = IndexStore(settings.index_path)
+    with pytest.raises(IndexMismatchError, match="built with model"):
+        store.check(store.read_manifest(), model_sha256="0" * 64, model_name="other-model")
+
+
+def test_newer_format_is_refused(built):
+    settings, _ = built
+    path = settings.index_path / "manifest.json"
+    m = json.loads(path.read_text())
+    m["format_version"] = FORMAT_VERSION + 1
+    path.write_text(json.dumps(m))
+    with pytest.raises(IndexFormatError, match="Upgrade essay-qa"):
+        IndexStore(settings.index_path).load()
+
+
+@pytest.mark.parametrize("victim", ["passages.faiss", "passages.jsonl", "manifest.json", "sentences.faiss"])
+def test_corrupt_index_is_reported_then_rebuilt(built, embedder, victim, caplog):
+    settings, engine = built
+    path = settings.index_path / victim
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    with pytest.raises((IndexCorruptError, IndexMismatchError)):
+        IndexStore(settings.index_path).load()
+    with caplog.at_level(logging.WARNING):
+        again = Engine.from_settings(settings, embedder=embedder)
+    assert "rebuilding the index" in caplog.text
+    assert again.ask("Who was Milan Kucan?").answered
+
+
+def test_missing_index_raises_without_auto_rebuild(make_settings, embedder):
+    settings = make_settings()
+    with pytest.raises(IndexNotFoundError, match="qa build"):
+        Engine.from_settings(settings, embedder=embedder, auto_rebuild=False)
+
+
+def test_interrupted_build_leaves_no_index(make_settings, embedder, monkeypatch):
+    settings = make_settings()
+    import qa.retrieval
+
+    def boom(self, path):
+        raise KeyboardInterrupt("power cut")
+
+    monkeypatch.setattr(qa.retrieval.KeywordIndex, "save", boom)
+    with pytest.raises(KeyboardInterrupt):
+        Engine.from_settings(settings, embedder=embedder)
+    assert not settings.index_path.exists()
+    assert not list(settings.index_dir.glob(".tmp-*"))
+
+
+def test_interrupted_rebuild_keeps_the_old_index(built, embedder, monkeypatch):
+    settings, engine = built
+    before = (settings.index_path / "manifest.json").read_text()
+    import qa.retrieval
+
+    monkeypatch.setattr(qa.retrieval.DenseIndex, "save", lambda self, path: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        Engine.from_settings(settings, embedder=embedder, rebuild=True)
+    monkeypatch.undo()
+    assert (settings.index_path / "manifest.json").read_text() == before
+    assert IndexStore(settings.index_path).load().manifest.counts == engine.index.manifest.counts
+
+
+def test_staging_folders_are_ignored(built):
+    settings, _ = built
+    shutil.copytree(settings.index_path, settings.index_dir / ".tmp-main-deadbeef")
+    (settings.index_dir / ".tmp-main-deadbeef" / "manifest.json").unlink()
+    assert IndexStore(settings.index_path).load()
