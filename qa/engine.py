@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.answer_type import expected_type, holds_type
 from qa.citations import citations_for
 from qa.config import Settings, load_settings
 from qa.errors import IndexError_, QuestionError
@@ -358,6 +359,12 @@ class Engine:
                 )
             )
         answered = bool(passages) and passages[0].score >= self.params.answer_threshold
+        kind = expected_type(question)
+        if answered and kind is not None:
+            top = passages[0]
+            h = top.highlight
+            notes = {m.label for m in top.markers if h.start <= m.offset <= h.end}
+            answered = holds_type(kind, h.text + " " + " ".join(c.text or "" for c in top.citations if c.label in notes))
         return Answer(
             id=qid, question=question, answered=answered, passages=passages,
             took_ms=round((self._clock() - t0) * 1000, 2),

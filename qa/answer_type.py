@@ -1,0 +1,54 @@
+"""The kind of answer a question asks for, and whether a passage can hold it.
+
+A question that asks *when* (a date or year) or *how many* (a count or amount) is answered
+only by text holding a date or a number. This catches a common miss of similarity search:
+a passage on the right topic that does not hold the asked-for fact ("On what date did ...?"
+finding the sentence that mentions the event, undated). English question words only; other
+questions pass unchecked.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["expected_type", "holds_type"]
+
+_DATE_Q = re.compile(
+    r"^\s*when\b|\b(in |on |by |since |until )?(what|which) (year|date|day|month|decade|century)\b|\bhow long ago\b",
+    re.IGNORECASE,
+)
+_NUMBER_Q = re.compile(
+    r"\bhow (many|much)\b|\b(what|which) (number|percentage|proportion|share|amount|sum|figure)\b", re.IGNORECASE
+)
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_DATE = re.compile(
+    rf"\b(1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b({_MONTHS})\b|\b\d{{1,2}}(st|nd|rd|th)\b|\b(yesterday|today|centur(y|ies)|decade)\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    "hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|"
+    "single|both|twice|once|several|few|many|no"
+)
+_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
+
+
+def expected_type(question: str) -> str | None:
+    """"date", "number", or None when the question asks for neither (or is not English)."""
+    if _DATE_Q.search(question):
+        return "date"
+    if _NUMBER_Q.search(question):
+        return "number"
+    return None
+
+
+def holds_type(kind: str | None, text: str) -> bool:
+    if kind == "date":
+        return bool(_DATE.search(text))
+    if kind == "number":
+        return bool(_NUMBER.search(text))
+    return True

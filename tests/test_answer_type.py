@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+
+from qa.answer_type import expected_type, holds_type
+
+
+@pytest.mark.parametrize(
+    "q, kind",
+    [("When did Sergeyev visit Belgrade?", "date"), ("In which year was it built?", "date"),
+     ("On what date was the agreement signed?", "date"), ("How many aircraft were knocked down?", "number"),
+     ("How much was the debt?", "number"), ("Who designed the plan?", None), ("Why did Russia stay out?", None),
+     ("Kada je potpisan sporazum?", None)],
+)
+def test_expected_type(q, kind):
+    assert expected_type(q) == kind
+
+
+def test_holds_type():
+    assert holds_type("date", "on December 23rd and 24th, 1999")
+    assert holds_type("date", "in April 2000")
+    assert not holds_type("date", "before and during the Kumanovo talks")
+    assert holds_type("number", "we were going to knock down 80 NATO aircraft")
+    assert holds_type("number", "in five categories")
+    assert not holds_type("number", "the Russians occupied the airport")
+    assert holds_type(None, "anything")
+
+
+def test_when_question_without_a_date_in_the_answer_is_not_answered(essay_engine):
+    a = essay_engine.ask("On what date did Russia open its embassy in Belgrade?")
+    assert not a.answered and a.passages
+    b = essay_engine.ask("When did the Russian Minister of Defence Sergeyev visit Belgrade and Kosovo?")
+    assert b.answered and "December 23rd and 24th, 1999" in b.passages[0].highlight.text
