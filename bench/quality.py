@@ -108,6 +108,8 @@ def main() -> None:
     ap.add_argument("--baseline", action="store_true", help="Also run the usual framework pipeline.")
     ap.add_argument("--ablation", action="store_true", help="Also rank with dense only and keyword only.")
     ap.add_argument("--show", action="store_true", help="Print each question's verdict.")
+    ap.add_argument("--lexical", type=float, nargs="*", help="Lexical weights to try (default: the setting).")
+    ap.add_argument("--sizes", type=int, nargs="*", help="Passage sizes to try (default: the setting).")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "quality.json")
     args = ap.parse_args()
 
@@ -120,6 +122,10 @@ def main() -> None:
     lexical = [0.0, 0.2, 0.3, 0.4, 1.0] if args.grid else [default.ranking.lexical_weight]
     if args.ablation and not args.grid:
         lexical = [0.0, 1.0, default.ranking.lexical_weight]
+    if args.lexical:
+        lexical = args.lexical
+    if args.sizes:
+        sizes = args.sizes
     passage_w = [0.0, 0.5, 1.0] if args.grid else [default.ranking.passage_weight]
     rows = []
     all_verdicts: list[dict] = []

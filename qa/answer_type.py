@@ -1,7 +1,9 @@
 """The kind of answer a question asks for, and whether a passage can hold it.
 
 A question that asks *when* (a date or year) or *how many* (a count or amount) is answered
-only by text holding a date or a number. This catches a common miss of similarity search:
+only by text holding a date or a number. A question that asks for a *source* (which
+publication, what reference) is answered by a note, so the sentence that cites one is
+highlighted. This catches a common miss of similarity search:
 a passage on the right topic that does not hold the asked-for fact ("On what date did ...?"
 finding the sentence that mentions the event, undated). English question words only; other
 questions pass unchecked.
@@ -37,8 +39,19 @@ _NUMBER_WORDS = (
 _NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
 
 
+_SOURCE_Q = re.compile(
+    r"\b(sources?|publications?|published|publishers?|books?|cited|cites?|citations?|references?|"
+    r"documented|footnotes?|interviews?|articles?|newspapers?|journals?|quoted from|taken from|"
+    r"where (is|was) (it|this|that) (written|said|reported))\b",
+    re.IGNORECASE,
+)
+
+
 def expected_type(question: str) -> str | None:
-    """"date", "number", or None when the question asks for neither (or is not English)."""
+    """"date", "number", "source", or None when the question asks for none of them (or is
+    not English). A "source" question asks where something comes from: its answer is a note."""
+    if _SOURCE_Q.search(question):
+        return "source"
     if _DATE_Q.search(question):
         return "date"
     if _NUMBER_Q.search(question):

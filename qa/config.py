@@ -53,7 +53,11 @@ class Bm25Params(_Params):
     stemmer: str = Field(
         default="english", description="Snowball stemmer language (PyStemmer), or '' for none."
     )
-    stopwords: str = Field(default="en", description="bm25s stopword list, or '' for none.")
+    stopwords: str = Field(
+        default="en_plus",
+        description="bm25s stopword list ('en_plus': NLTK's English list, which holds question words "
+        "such as 'what' and 'does'; 'en': Lucene's short list), or '' for none.",
+    )
 
 
 class RankingParams(_Params):
@@ -74,6 +78,12 @@ class RankingParams(_Params):
         ge=0,
         le=1,
         description="Factor on a cited note's scores when they stand for the passage that cites it.",
+    )
+    highlight_overlap_weight: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Share of keyword overlap (against the cosine) when choosing the sentence to highlight.",
     )
     candidates: int = Field(
         default=100, ge=1, description="Candidates taken from each retriever before fusion."

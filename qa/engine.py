@@ -247,6 +247,20 @@ class Engine:
             rows.update(row for row, labs in self._all_notes_pos if best_notes.intersection(labs))
         return np.array(sorted(rows), dtype=np.int64)
 
+    def _citing_sentences(self, p: Any) -> np.ndarray:
+        """Which sentences of ``p`` carry a marker whose note has text."""
+        doc = self.index.documents[p.doc_id]
+        out = np.zeros(len(p.sentences), bool)
+        for m in p.markers:
+            note = doc.footnote(m.label)
+            if note is None or note.missing:
+                continue
+            for i, (a, b) in enumerate(p.sentences):
+                if a <= m.offset <= b:
+                    out[i] = True
+                    break
+        return out
+
     def _note_scores_by_sentence(self, p: Any, note_fused: np.ndarray) -> np.ndarray:
         """Best fused score of the notes each sentence of ``p`` cites (0 where it cites none)."""
         out = np.zeros(len(p.sentences), np.float32)
@@ -334,6 +348,7 @@ class Engine:
         order = np.argsort(-s.fused, kind="stable")[:top_k]
         q_tokens = set(s.tokens)
         ceiling = idx.passage_keywords.ceiling(list(q_tokens))
+        kind = expected_type(question)
         passages: list[AnswerPassage] = []
         for rank, j in enumerate(order, start=1):
             row = int(s.cand[j])
@@ -345,9 +360,12 @@ class Engine:
                 [self._sentence_overlap(r, q_tokens, ceiling) for r in range(first, last)], np.float32
             )
             note_scores = self._note_scores_by_sentence(p, s.note_fused)
+            # a source question is answered by a note: the best sentence that cites one
+            prefer = self._citing_sentences(p) if kind == "source" else None
             s_idx = best_sentence(
                 s.sentence_scores[lo : lo + last - first], overlap, note_scores,
-                lexical_weight=self.params.lexical_weight, note_weight=self.params.note_weight,
+                lexical_weight=self.params.highlight_overlap_weight, note_weight=self.params.note_weight,
+                prefer=prefer,
             )
             passages.append(
                 AnswerPassage(
@@ -359,8 +377,7 @@ class Engine:
                 )
             )
         answered = bool(passages) and passages[0].score >= self.params.answer_threshold
-        kind = expected_type(question)
-        if answered and kind is not None:
+        if answered and kind in ("date", "number"):
             top = passages[0]
             h = top.highlight
             notes = {m.label for m in top.markers if h.start <= m.offset <= h.end}

@@ -16,6 +16,7 @@ def best_sentence(
     *,
     lexical_weight: float = 0.3,
     note_weight: float = 0.9,
+    prefer: np.ndarray | None = None,
 ) -> int:
     """Index of the sentence that best answers, scored like passages are (qa.fusion).
 
@@ -26,10 +27,13 @@ def best_sentence(
             question answered by a note highlights the sentence that cites it.
         lexical_weight: Weight of the overlap against the cosine (default 0.3).
         note_weight: Factor on a cited note's score (default 0.9).
+        prefer: Optional mask; when any sentence is preferred, the best preferred one wins.
     """
     combined = (1 - lexical_weight) * sentence_scores + lexical_weight * sentence_overlap
     if note_scores is not None and len(note_scores):
         combined = np.maximum(combined, note_weight * note_scores)
+    if prefer is not None and prefer.any():
+        combined = np.where(prefer, combined, -np.inf)
     return int(np.argmax(combined))
 
 
