@@ -16,5 +16,7 @@ def citations_for(passage: Passage, doc: Document) -> list[Citation]:
         if note is None or note.missing or note.text is None:
             out.append(Citation(label=label, text=None, source=None, missing=True))
         else:
-            out.append(Citation(label=label, text=note.text, source=note.source, missing=False))
+            out.append(
+                Citation(label=label, text=note.text, source=note.source, missing=False, refers_to=note.refers_to)
+            )
     return out

@@ -13,7 +13,7 @@ import statistics
 import unicodedata
 from collections.abc import Sequence
 
-from qa.models import Answer, AnswerPassage
+from qa.models import Answer, AnswerPassage, Citation
 from qa.questions import EvalQuestion
 
 __all__ = ["judge", "normalize_words", "summarize"]
@@ -66,7 +66,7 @@ def _passage_holds(q: EvalQuestion, p: AnswerPassage) -> tuple[bool, str | None]
         if holds(ev, p.text):
             return True, None
         for c in p.citations:
-            if c.text and holds(ev, c.text):
+            if (c.text and holds(ev, c.text)) or (c.source and holds(ev, c.source)):
                 return True, c.label
     return False, None
 
@@ -97,7 +97,8 @@ def judge(q: EvalQuestion, answer: Answer, *, k: int = 10) -> dict[str, object]:
             )
     citation_ok = None
     if q.footnotes:
-        cited = {c.label for c in (hit_passage or (answer.passages[0] if answer.passages else None) or _Empty()).citations}
+        shown = hit_passage or (answer.passages[0] if answer.passages else None) or _Empty()
+        cited = {c.label for c in shown.citations} | {c.refers_to for c in shown.citations if c.refers_to}
         citation_ok = set(q.footnotes) <= cited
     return {
         "id": q.id,
@@ -112,7 +113,7 @@ def judge(q: EvalQuestion, answer: Answer, *, k: int = 10) -> dict[str, object]:
 
 
 class _Empty:
-    citations: list[object] = []
+    citations: list[Citation] = []
 
 
 def summarize(verdicts: Sequence[dict[str, object]]) -> dict[str, float | int | None]:

@@ -176,6 +176,7 @@ class Citation(QAModel):
     text: str | None
     source: str | None = None
     missing: bool = False
+    refers_to: str | None = Field(default=None, description="Label of the note an Idem/Ibid note repeats.")
 
 
 class AnswerPassage(QAModel):

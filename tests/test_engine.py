@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import shared_file
+
 from qa.errors import QuestionError
 from qa.evaluation import holds
 

@@ -6,8 +6,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, ESSAY
+
 from qa.reader import read_corpus, read_document, read_markdown, read_text
 
 

@@ -34,7 +34,7 @@ def test_spans_cover_every_non_space_character_in_order(s):
     spans = split_sentences(s)
     covered = "".join(s[a:b] for a, b in spans)
     assert [c for c in covered if not c.isspace()] == [c for c in s if not c.isspace()]
-    for (a, b), (c, _d) in zip(spans, spans[1:]):
+    for (a, b), (c, _d) in zip(spans, spans[1:], strict=False):
         assert a < b <= c
     for a, b in spans:
         assert s[a:b] == s[a:b].strip()

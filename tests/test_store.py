@@ -10,7 +10,13 @@ import pytest
 
 from qa.config import PassageParams
 from qa.engine import Engine
-from qa.errors import IndexCorruptError, IndexFormatError, IndexMismatchError, IndexNotFoundError, StaleCorpusError
+from qa.errors import (
+    IndexCorruptError,
+    IndexFormatError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    StaleCorpusError,
+)
 from qa.store import FORMAT_VERSION, IndexStore
 
 

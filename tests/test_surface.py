@@ -3,8 +3,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import qa
 from conftest import ROOT
+
+import qa
 
 
 def test_all_is_sorted_and_complete():
