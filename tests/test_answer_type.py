@@ -27,7 +27,8 @@ def test_holds_type():
 
 
 def test_when_question_without_a_date_in_the_answer_is_not_answered(essay_engine):
-    a = essay_engine.ask("On what date did Russia open its embassy in Belgrade?")
+    a = essay_engine.ask("In which year did Zivadin Jovanović stray into diplomacy?")
+    assert a.passages[0].score >= essay_engine.params.answer_threshold  # on topic: the score alone would answer
     assert not a.answered and a.passages
     b = essay_engine.ask("When did the Russian Minister of Defence Sergeyev visit Belgrade and Kosovo?")
     assert b.answered and "December 23rd and 24th, 1999" in b.passages[0].highlight.text
