@@ -250,6 +250,22 @@ class _Builder:
         return "".join(self.parts)
 
 
+def _emit(blocks: list[_Block], doc_id: str) -> tuple[_Builder, str, list[str]]:
+    """Blocks -> clean text; the title (or one made from the file name) and the headings."""
+    builder = _Builder()
+    headings: list[str] = []
+    title = ""
+    for block in blocks:
+        start, end = builder.add_block(block.kind, block.pieces)
+        if block.kind == "title":
+            title = builder.text[start:end]
+        elif block.kind == "heading":
+            headings.append(builder.text[start:end])
+    if not title:
+        title = doc_id.rsplit("/", 1)[-1].replace("-", " ").replace("_", " ").strip()
+    return builder, title, headings
+
+
 def _pages(builder: _Builder, body_end: int, last_line: int) -> list[Page]:
     firsts: dict[int, tuple[int, int]] = {}
     lasts: dict[int, int] = {}
@@ -625,17 +641,7 @@ def read_text(source: str, *, doc_id: str, source_path: str = "", sha256: str = 
         else:
             blocks.append(_Block("body", list(group)))
 
-    builder = _Builder()
-    headings: list[str] = []
-    title = ""
-    for block in blocks:
-        start, end = builder.add_block(block.kind, block.pieces)
-        if block.kind == "title":
-            title = builder.text[start:end]
-        elif block.kind == "heading":
-            headings.append(builder.text[start:end])
-    if not title:
-        title = doc_id.rsplit("/", 1)[-1].replace("-", " ").replace("_", " ").strip()
+    builder, title, headings = _emit(blocks, doc_id)
     return _finish(
         builder=builder,
         notes=notes,
@@ -695,15 +701,7 @@ def read_markdown(source: str, *, doc_id: str, source_path: str = "", sha256: st
             blocks.append(_Block("body", cur))
         else:
             cur.append(piece)
-    builder = _Builder()
-    headings: list[str] = []
-    title = ""
-    for block in blocks:
-        start, end = builder.add_block(block.kind, block.pieces)
-        if block.kind == "title":
-            title = builder.text[start:end]
-        elif block.kind == "heading":
-            headings.append(builder.text[start:end])
+    builder, title, headings = _emit(blocks, doc_id)
     marker_pages = {m.label: 1 for m in builder.markers}
     return _finish(
         builder=builder,
@@ -712,7 +710,7 @@ def read_markdown(source: str, *, doc_id: str, source_path: str = "", sha256: st
         doc_id=doc_id,
         source_path=source_path,
         sha256=sha256 or hashlib.sha256(source.encode()).hexdigest(),
-        title=title or doc_id.rsplit("/", 1)[-1].replace("-", " ").replace("_", " "),
+        title=title,
         headings=headings,
         artefacts=[],
         warnings=[],
