@@ -140,3 +140,26 @@ def test_staging_folders_are_ignored(built):
     shutil.copytree(settings.index_path, settings.index_dir / ".tmp-main-deadbeef")
     (settings.index_dir / ".tmp-main-deadbeef" / "manifest.json").unlink()
     assert IndexStore(settings.index_path).load()
+
+
+def test_model_is_identified_by_its_files_not_its_path(built, embedder, tmp_path, caplog):
+    """A copy of the model elsewhere reuses the index; changed model files rebuild it."""
+    from qa.embedding import SentenceTransformerEmbedder
+
+    settings, engine = built
+    copy = tmp_path / "model-copy"
+    shutil.copytree(embedder.path, copy)
+    moved = SentenceTransformerEmbedder(str(copy))
+    assert moved.hash == embedder.hash
+    with caplog.at_level(logging.WARNING):
+        Engine.from_settings(settings.model_copy(update={"model": str(copy)}), embedder=moved)
+    assert "rebuilding" not in caplog.text
+    cfg = copy / "config_sentence_transformers.json"
+    data = json.loads(cfg.read_text())
+    data["similarity_fn_name"] = "dot"
+    cfg.write_text(json.dumps(data))
+    changed = SentenceTransformerEmbedder(str(copy))
+    assert changed.hash != embedder.hash
+    with caplog.at_level(logging.WARNING):
+        Engine.from_settings(settings.model_copy(update={"model": str(copy)}), embedder=changed)
+    assert "built with model" in caplog.text
