@@ -1,0 +1,63 @@
+"""HTML rendering: escaping, highlight, markers and notes, from the Answer's offsets."""
+
+from __future__ import annotations
+
+from qa.models import Answer, AnswerPassage, Citation, Highlight, Marker
+from qa.render import format_pages, render_answer, render_passage_text
+
+EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+
+
+def passage(text, hl, markers=(), citations=(), title="T", pages=(1,)):
+    a, b = hl
+    return AnswerPassage(
+        rank=1, passage_id="d#0", score=0.6, document="d", title=title, pages=list(pages), char_start=0,
+        char_end=len(text), line_start=1, line_end=1, text=text, highlight=Highlight(start=a, end=b, text=text[a:b]),
+        markers=[Marker(label=lab, offset=o) for lab, o in markers], citations=list(citations),
+    )
+
+
+def test_highlight_and_marker_positions():
+    p = passage("First one. Second one. Third.", (11, 22), markers=[("3", 22), ("4", 10)])
+    assert render_passage_text(p) == (
+        'First one.<sup class="qa-marker" title="note 4">4</sup> <mark class="qa-highlight">Second one.</mark>'
+        '<sup class="qa-marker" title="note 3">3</sup> Third.'
+    )
+
+
+def test_hostile_text_is_escaped_everywhere():
+    text = f"Hello {EVIL} world."
+    p = passage(text, (0, len(text)), markers=[("<b>", 5)],
+                citations=[Citation(label="<b>", text=EVIL, source=EVIL)], title=EVIL)
+    a = Answer(question=EVIL, answered=False, passages=[p], took_ms=1.0, message=EVIL)
+    html = render_answer(a)
+    assert "<script>" not in html and "<img" not in html and "<b>" not in html
+    assert "&lt;script&gt;" in html and "onerror=&quot;" in html
+
+
+def test_missing_note_and_idem_source_are_shown():
+    p = passage("A sentence.", (0, 11), markers=[("5", 11), ("14", 11)], citations=[
+        Citation(label="5", text="Idem, page 73.", source="Military Secret, page 73."),
+        Citation(label="14", text=None, missing=True)])
+    html = render_answer(Answer(question="q", answered=True, passages=[p], took_ms=1.0))
+    assert "Idem, page 73." in html and "→ Military Secret, page 73." in html
+    assert 'class="qa-missing"' in html
+    assert 'class="qa-noanswer"' not in html
+
+
+def test_no_answer_notice_differs_from_an_answer():
+    p = passage("x y.", (0, 4))
+    no = render_answer(Answer(question="q", answered=False, passages=[p], took_ms=1.0, message="not answered"))
+    yes = render_answer(Answer(question="q", answered=True, passages=[p], took_ms=1.0))
+    assert 'class="qa-noanswer"' in no and "qa-unanswered" in no and "qa-noanswer" not in yes
+
+
+def test_pages():
+    assert format_pages([2]) == "p. 2" and format_pages([2, 3]) == "pp. 2–3" and format_pages([]) == ""
+
+
+def test_real_answer_renders(essay_engine):
+    a = essay_engine.ask("Who designed the Plan Z-4?")
+    html = render_answer(a)
+    assert html.count('<article class="qa-passage"') == 5
+    assert '<mark class="qa-highlight">' in html and 'title="note 1"' in html
