@@ -216,8 +216,11 @@ class Engine:
                     id=ids[i], question=q if isinstance(q, str) else repr(q), answered=False,
                     passages=[], took_ms=0.0, error=str(exc),
                 )
-        for b in range(0, len(valid), bs):
-            chunk = valid[b : b + bs]
+        # Encode in large chunks: sentence-transformers sorts each call's texts by length,
+        # so bigger calls pad less (batches of `bs` inside each call).
+        step = max(bs * 16, 1024)
+        for b in range(0, len(valid), step):
+            chunk = valid[b : b + step]
             t0 = self._clock()
             vecs = self.embedder.encode([t for _, t in chunk], batch_size=bs, show_progress=False)
             per_q = (self._clock() - t0) / max(len(chunk), 1)
@@ -225,7 +228,7 @@ class Engine:
                 t1 = self._clock() - per_q
                 answers[i] = self._answer(text, vec, k, mask, t1, ids[i])
             if show_progress:
-                logger.info("answered %d/%d", min(b + bs, len(valid)), len(valid))
+                logger.info("answered %d/%d", min(b + step, len(valid)), len(valid))
         return [a for a in answers if a is not None]
 
     # -- ranking --------------------------------------------------------------
