@@ -279,32 +279,6 @@ class VectorCache:
             self.save()
 
 
-def patch_noteless_keyword_index() -> None:
-    """Work around a qa bug: with no footnote in the corpus (true of every benchmark corpus),
-    qa.store builds the note keyword index over [""], and bm25s 0.3.16 cannot index a corpus
-    without a single token (ValueError: max() arg is an empty sequence), so
-    Engine.from_documents fails after the whole embedding step. Only in that case, the empty
-    note index is built over one placeholder text instead; the engine never reads it when
-    there are no notes. Remove this once qa.store handles a note-less corpus."""
-    from qa.retrieval import KeywordIndex
-
-    original = KeywordIndex.build.__func__  # type: ignore[attr-defined]
-    if getattr(original, "_bench_patched", False):
-        return
-
-    def build(cls: type, texts: list[str], params: Any) -> Any:
-        try:
-            return original(cls, texts, params)
-        except ValueError:
-            if any(t.strip() for t in texts):
-                raise
-            progress("note: applying the note-less corpus workaround for the note keyword index")
-            return original(cls, ["placeholder"], params)
-
-    build._bench_patched = True  # type: ignore[attr-defined]
-    KeywordIndex.build = classmethod(build)  # type: ignore[assignment,method-assign]
-
-
 def open_engine(ds: Dataset, settings: Any, embedder: Any, cache: Path) -> tuple[Any, dict[str, Any]]:
     """Load the cached index when it matches (model, passage and BM25 settings, documents);
     otherwise build it. Returns the engine and build facts."""
@@ -313,7 +287,6 @@ def open_engine(ds: Dataset, settings: Any, embedder: Any, cache: Path) -> tuple
     from qa.reader import plain_document
     from qa.store import IndexStore
 
-    patch_noteless_keyword_index()
     p = settings.passages
     index_path = cache / f"{ds.name}-p{p.max_tokens}-{p.min_tokens}"
     t0 = time.perf_counter()
@@ -579,8 +552,8 @@ def run_dataset(ds: Dataset, args: argparse.Namespace, embedder: Any, settings: 
         for cfg in configs:
             t0 = time.perf_counter()
             if cfg == "rrf":
-                # top-1 RRF paragraph, its best passage under the default ranking. ask() filters
-                # documents after choosing candidates, so every passage is made a candidate here.
+                # top-1 RRF paragraph, its best passage under the default ranking (every passage
+                # a candidate, so the filter never depends on the candidate pool).
                 engine.params = all_cands
                 top = [runs["rrf"][q][0] if runs["rrf"][q] else None for q in qids]
                 hls = []

@@ -319,7 +319,9 @@ class Engine:
         note_fused = ((1 - lam) * dense_n_all + lam * lex_n_all).astype(np.float32)
         cand = self._candidates(qvec, lex_p_all, lex_n_all, dense_n_all)
         if mask is not None:
-            cand = cand[mask[cand]]
+            allowed = np.flatnonzero(mask)
+            # a document filter ranks every passage of the chosen documents when they are few
+            cand = allowed if len(allowed) <= 4 * self.params.candidates else cand[mask[cand]]
         if len(cand) == 0:
             empty = np.zeros(0, np.float32)
             return _Scores(tokens, cand, empty, np.zeros(0, bool), empty, cand, cand, cand, note_fused)

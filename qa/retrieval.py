@@ -64,9 +64,10 @@ class Tokenizer:
 class KeywordIndex:
     """BM25 over a list of texts (bm25s), with scores normalised per query (module docstring)."""
 
-    def __init__(self, retriever: object, idf: np.ndarray, n_docs: int, tokenizer: Tokenizer) -> None:
+    def __init__(self, retriever: object | None, idf: np.ndarray, n_docs: int, tokenizer: Tokenizer) -> None:
+        # retriever is None when the texts hold no word at all (e.g. a corpus without notes)
         self._bm25 = retriever
-        self._vocab: dict[str, int] = retriever.vocab_dict  # type: ignore[attr-defined]
+        self._vocab: dict[str, int] = retriever.vocab_dict if retriever is not None else {}  # type: ignore[attr-defined]
         self._idf = idf
         self.n_docs = n_docs
         self.tokenizer = tokenizer
@@ -78,6 +79,8 @@ class KeywordIndex:
 
         tok = Tokenizer(stemmer=params.stemmer, stopwords=params.stopwords)
         corpus = tok.many(texts)
+        if not any(corpus):  # bm25s cannot index texts without a single token
+            return cls(None, np.zeros(0, np.float32), len(texts), tok)
         retriever = bm25s.BM25(k1=params.k1, b=params.b, method="lucene")
         retriever.index(corpus, show_progress=False)
         vocab: dict[str, int] = retriever.vocab_dict
@@ -91,7 +94,8 @@ class KeywordIndex:
 
     def save(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
-        self._bm25.save(str(path), allow_pickle=False)  # type: ignore[attr-defined]
+        if self._bm25 is not None:
+            self._bm25.save(str(path), allow_pickle=False)  # type: ignore[attr-defined]
         np.save(path / "idf.npy", self._idf, allow_pickle=False)
         (path / "meta.json").write_text(
             json.dumps(
@@ -105,11 +109,11 @@ class KeywordIndex:
 
         try:
             meta = json.loads((path / "meta.json").read_text())
-            retriever = bm25s.BM25.load(str(path), allow_pickle=False)
             idf = np.load(path / "idf.npy", allow_pickle=False)
+            retriever = bm25s.BM25.load(str(path), allow_pickle=False) if len(idf) else None
         except Exception as exc:
             raise IndexCorruptError(f"Keyword index at '{path}' cannot be read: {exc}") from exc
-        if len(idf) != len(retriever.vocab_dict):
+        if retriever is not None and len(idf) != len(retriever.vocab_dict):
             raise IndexCorruptError(f"Keyword index at '{path}': IDF and vocabulary sizes differ.")
         return cls(retriever, idf, int(meta["n_docs"]), Tokenizer(stemmer=meta["stemmer"], stopwords=meta["stopwords"]))
 
@@ -121,7 +125,7 @@ class KeywordIndex:
     def scores(self, tokens: list[str]) -> np.ndarray:
         """Normalised BM25 score of every row for a tokenised query, in [0, 1]."""
         ids = [self._vocab[t] for t in tokens if t in self._vocab]
-        if not ids or self.n_docs == 0:
+        if not ids or self.n_docs == 0 or self._bm25 is None:
             return np.zeros(self.n_docs, dtype=np.float32)
         raw = self._bm25.get_scores_from_ids(ids)  # type: ignore[attr-defined]
         return (np.asarray(raw, dtype=np.float32) / max(self.ceiling(tokens), 1e-9)).astype(np.float32)

@@ -223,7 +223,7 @@ class IndexStore:
         sentence_dense = DenseIndex.build(vecs[np_ : np_ + ns])
         note_dense = DenseIndex.build(vecs[np_ + ns :])
         passage_kw = KeywordIndex.build([p.text for p in passages], bm25_params)
-        note_kw = KeywordIndex.build([n["text"] for n in notes] or [""], bm25_params)
+        note_kw = KeywordIndex.build([n["text"] for n in notes], bm25_params)
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         staging = self.path.parent / f".tmp-{self.path.name}-{uuid.uuid4().hex[:8]}"

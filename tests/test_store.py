@@ -163,3 +163,21 @@ def test_model_is_identified_by_its_files_not_its_path(built, embedder, tmp_path
     with caplog.at_level(logging.WARNING):
         Engine.from_settings(settings.model_copy(update={"model": str(copy)}), embedder=changed)
     assert "built with model" in caplog.text
+
+
+def test_corpus_without_any_note_builds_and_answers(tmp_path, embedder):
+    from qa.config import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "rivers.md").write_text(
+        "# Rivers\n\nThe Danube flows through ten countries. The Danube rises in the Black Forest.\n\n"
+        "The Rhine flows into the North Sea.\n", encoding="utf-8")
+    (corpus / "plain.txt").write_text("Bees make honey from nectar.\n", encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    engine = Engine.from_settings(settings, embedder=embedder)
+    assert engine.index.manifest.counts["notes"] == 0
+    a = engine.ask("Where does the Danube rise?")
+    assert a.passages[0].document == "rivers" and "Black Forest" in a.passages[0].highlight.text
+    again = Engine.from_settings(settings, embedder=embedder)  # loads the saved note-less index
+    assert again.ask("What do bees make?", documents=["plain"]).passages[0].document == "plain"
