@@ -40,14 +40,3 @@ def best_sentence(
 def highlight_for(passage: Passage, index: int) -> Highlight:
     start, end = passage.sentences[index]
     return Highlight(start=start, end=end, text=passage.text[start:end])
-
-
-def sentence_with_marker(passage: Passage, label: str) -> int | None:
-    """Index of the sentence that carries marker ``label`` (a marker right after a sentence's
-    last character belongs to that sentence)."""
-    for m in passage.markers:
-        if m.label == label:
-            for i, (a, b) in enumerate(passage.sentences):
-                if a <= m.offset <= b:
-                    return i
-    return None

@@ -30,7 +30,6 @@ import hashlib
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -716,11 +715,6 @@ def read_markdown(source: str, *, doc_id: str, source_path: str = "", sha256: st
         warnings=[],
         last_line=len(lines),
     )
-
-
-def iter_nonblank(texts: Iterable[str]) -> str:
-    """All non-white-space characters of ``texts``, concatenated (for the no-drop check)."""
-    return "".join(ch for t in texts for ch in t if not ch.isspace())
 
 
 def plain_document(doc_id: str, title: str, body: str, *, source_path: str = "") -> Document:
