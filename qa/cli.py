@@ -146,10 +146,13 @@ def ask(ctx: click.Context, question: str, top_k: int | None, documents: tuple[s
 @click.option("-k", "--top-k", type=click.IntRange(1, 20), help="Passages per answer (default 5).")
 @click.option("--strict", is_flag=True, help="Stop at the first malformed line.")
 @click.option("--summary", "summary_path", type=click.Path(path_type=Path, dir_okay=False), help="Write the summary JSON here.")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path, dir_okay=False), help="Write per-question results as CSV.")
+@click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False), help="Write a self-contained HTML report.")
 @click.pass_context
 @_errors
 def eval_(
-    ctx: click.Context, file: Path, out: Path | None, top_k: int | None, strict: bool, summary_path: Path | None
+    ctx: click.Context, file: Path, out: Path | None, top_k: int | None, strict: bool, summary_path: Path | None,
+    csv_path: Path | None, report_path: Path | None,
 ) -> None:
     """Answer every question of FILE (JSONL or CSV) in batches; score against its evidence."""
     from qa.evaluation import judge, summarize
@@ -183,14 +186,17 @@ def eval_(
         answers.update({q.line: a for q, a in zip(group, res, strict=True)})
     lines = []
     verdicts = []
+    shown: list[tuple[Any, Any, Any]] = []  # (question, answer, verdict or None) for the reports
     for item in items:
         if isinstance(item, BadLine):
             lines.append(json.dumps({"id": item.id, "error": item.message, "answered": False, "passages": []}, ensure_ascii=False))
             continue
         a = answers[item.line]
         lines.append(a.model_dump_json())
-        if a.error is None:
-            verdicts.append(judge(item, a))
+        verdict = judge(item, a) if a.error is None else None
+        if verdict is not None:
+            verdicts.append(verdict)
+        shown.append((item, a, verdict))
     if out:
         from qa.store import atomic_write_text
 
@@ -200,10 +206,18 @@ def eval_(
         for line in lines:
             click.echo(line)
     summary = summarize(verdicts)
-    if summary_path:
-        from qa.store import atomic_write_text
+    from qa.store import atomic_write_text
 
+    if summary_path:
         atomic_write_text(summary_path, json.dumps(summary, indent=2))
+    if csv_path or report_path:
+        from qa.report import results_csv, results_html
+
+        qs_, as_, vs_ = (list(x) for x in zip(*shown, strict=True)) if shown else ([], [], [])
+        if csv_path:
+            atomic_write_text(csv_path, results_csv(qs_, as_, vs_))
+        if report_path:
+            atomic_write_text(report_path, results_html(qs_, as_, vs_, summary, title=f"essay-qa: {file.name}"))
     click.echo(
         "summary: " + ", ".join(f"{k} {v}" for k, v in summary.items() if v is not None), err=True
     )

@@ -83,8 +83,16 @@ def test_eval_writes_one_line_per_input_line(run, tmp_path):
     )
     out = tmp_path / "answers.jsonl"
     summary = tmp_path / "summary.json"
-    r = run("eval", str(q), "--out", str(out), "--summary", str(summary))
+    csv_out, report = tmp_path / "results.csv", tmp_path / "report.html"
+    r = run("eval", str(q), "--out", str(out), "--summary", str(summary), "--csv", str(csv_out), "--report", str(report))
     assert r.exit_code == 0, r.output
+    import csv
+
+    rows = list(csv.DictReader(csv_out.read_text(encoding="utf-8").splitlines()))
+    assert [x["id"] for x in rows] == ["k1", "k3"] and rows[0]["rank"] == "1" and rows[1]["answered"] == "False"
+    html = report.read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>") and "http" not in html.split("<body>")[0]
+    assert html.index("k1:") > 0 and '<mark class="qa-highlight">' in html
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert [x["id"] for x in lines] == ["k1", "2", "k3"]
     assert lines[1]["error"].startswith("line 2: not valid JSON") and lines[1]["passages"] == []

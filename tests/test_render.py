@@ -61,3 +61,21 @@ def test_real_answer_renders(essay_engine):
     html = render_answer(a)
     assert html.count('<article class="qa-passage"') == 5
     assert '<mark class="qa-highlight">' in html and 'title="note 1"' in html
+
+
+def test_report_is_self_contained_escaped_and_misses_first():
+    from qa.questions import EvalQuestion
+    from qa.report import results_csv, results_html
+
+    good = passage("Right answer here.", (0, 18))
+    q1 = EvalQuestion(id="ok", question="fine?", evidence=["Right answer here."], line=1)
+    q2 = EvalQuestion(id="bad", question=EVIL, evidence=["elsewhere entirely"], line=2)
+    a1 = Answer(question="fine?", answered=True, passages=[good], took_ms=1.0)
+    a2 = Answer(question=EVIL, answered=True, passages=[good], took_ms=1.0)
+    v1 = {"rank": 1, "highlight_ok": True, "citation_ok": None, "answered": True, "answerable": True}
+    v2 = {"rank": None, "highlight_ok": False, "citation_ok": None, "answered": True, "answerable": True}
+    html = results_html([q1, q2], [a1, a2], [v1, v2], {"hit@1": 0.5})
+    assert "<script>" not in html and "<img" not in html
+    assert html.index("bad:") < html.index("ok:")  # the miss comes first
+    assert "http" not in html and "<link" not in html  # nothing loaded from elsewhere
+    assert results_csv([q1, q2], [a1, a2], [v1, v2]).splitlines()[1].startswith("ok,fine?,True,1,true")
