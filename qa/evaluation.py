@@ -107,6 +107,7 @@ def judge(q: EvalQuestion, answer: Answer, *, k: int = 10) -> dict[str, object]:
         "citation_ok": citation_ok,
         "answered": answer.answered,
         "answerable": q.answerable,
+        "has_gold": bool(q.evidence),
         "top_score": answer.passages[0].score if answer.passages else None,
         "took_ms": answer.took_ms,
     }
@@ -124,12 +125,13 @@ def summarize(verdicts: Sequence[dict[str, object]]) -> dict[str, float | int | 
     def rate(vals: list[bool]) -> float | None:
         return round(sum(vals) / len(vals), 4) if vals else None
 
-    ranks = [v["rank"] for v in gold]
+    ranks = [v["rank"] for v in gold if v.get("has_gold", True)]  # questions with evidence to look for
     out: dict[str, float | int | None] = {
         "questions": len(verdicts),
         "answerable": len(gold),
         "unanswerable": len(unans),
     }
+    out["with_evidence"] = len(ranks)
     for k in (1, 3, 5):
         out[f"hit@{k}"] = rate([r is not None and int(r) <= k for r in ranks])  # type: ignore[call-overload]
     out["mrr@10"] = (
