@@ -7,16 +7,9 @@ from rich.console import Console
 from rich.text import Text
 
 from qa.models import Answer, Document
+from qa.render import format_pages
 
-__all__ = ["format_pages", "render_answer", "render_inspect"]
-
-
-def format_pages(pages: list[int]) -> str:
-    if not pages:
-        return ""
-    if len(pages) == 1:
-        return f"p. {pages[0]}"
-    return f"pp. {pages[0]}–{pages[-1]}"
+__all__ = ["render_answer", "render_inspect"]
 
 
 def _printable(s: str) -> str:

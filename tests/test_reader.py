@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from conftest import DATA, ESSAY
@@ -245,7 +244,3 @@ def test_doc_line_map_points_to_source_lines(essay_doc):
     for s in d.sentences[::7]:
         first_word = d.text[s.start : s.end].split()[0]
         assert first_word.strip("“\"") in lines[d.line_at(s.start) - 1], first_word
-
-
-def test_reading_path_object_is_path():
-    assert isinstance(ESSAY, Path)
