@@ -26,7 +26,7 @@ from qa.citations import citations_for
 from qa.config import Settings, load_settings
 from qa.errors import IndexError_, QuestionError
 from qa.fusion import convex
-from qa.highlight import best_sentence, highlight_for
+from qa.highlight import best_sentence, highlight_for, sentence_at
 from qa.models import Answer, AnswerPassage, Document
 from qa.store import Index, IndexStore
 
@@ -256,12 +256,9 @@ class Engine:
         out = np.zeros(len(p.sentences), bool)
         for m in p.markers:
             note = doc.footnote(m.label)
-            if note is None or note.missing:
-                continue
-            for i, (a, b) in enumerate(p.sentences):
-                if a <= m.offset <= b:
-                    out[i] = True
-                    break
+            i = sentence_at(p, m.offset)
+            if note is not None and not note.missing and i is not None:
+                out[i] = True
         return out
 
     def _note_scores_by_sentence(self, p: Any, note_fused: np.ndarray) -> np.ndarray:
@@ -272,12 +269,9 @@ class Engine:
         rows = self._note_rows.get(p.doc_id, {})
         for m in p.markers:
             row = rows.get(m.label)
-            if row is None:
-                continue
-            for i, (a, b) in enumerate(p.sentences):
-                if a <= m.offset <= b:
-                    out[i] = max(out[i], float(note_fused[row]))
-                    break
+            i = sentence_at(p, m.offset)
+            if row is not None and i is not None:
+                out[i] = max(out[i], float(note_fused[row]))
         if p.kind == "note":
             row = rows.get(p.notes[0])
             if row is not None:

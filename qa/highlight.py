@@ -6,7 +6,7 @@ import numpy as np
 
 from qa.models import Highlight, Passage
 
-__all__ = ["best_sentence", "highlight_for"]
+__all__ = ["best_sentence", "highlight_for", "sentence_at"]
 
 
 def best_sentence(
@@ -40,3 +40,12 @@ def best_sentence(
 def highlight_for(passage: Passage, index: int) -> Highlight:
     start, end = passage.sentences[index]
     return Highlight(start=start, end=end, text=passage.text[start:end])
+
+
+def sentence_at(passage: Passage, offset: int) -> int | None:
+    """Index of the sentence a marker at ``offset`` belongs to (a marker right after a
+    sentence's last character belongs to that sentence)."""
+    for i, (a, b) in enumerate(passage.sentences):
+        if a <= offset <= b:
+            return i
+    return None

@@ -99,14 +99,9 @@ def read_questions(path: Path) -> tuple[list[EvalQuestion | BadLine], list[str]]
     Raises:
         QuestionFileError: The file cannot be read, is empty, or has no ``question`` column.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise QuestionFileError(f"Cannot read question file '{path}': {exc.strerror}") from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise QuestionFileError(f"Question file '{path}' is not UTF-8 (byte {exc.start}).") from exc
+    from qa.reader import read_utf8
+
+    _, text = read_utf8(path, QuestionFileError)
     if not text.strip():
         raise QuestionFileError(f"Question file '{path}' is empty.")
     if path.suffix.lower() == ".csv":

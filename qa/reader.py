@@ -33,7 +33,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.errors import DocumentError
+from qa.errors import DocumentError, QAError
 from qa.models import Artefact, Document, Footnote, Marker, Page, Paragraph, Sentence
 from qa.sentences import split_sentences
 
@@ -101,16 +101,22 @@ def _doc_id(root: Path, path: Path) -> str:
     return "/".join(rel.parts)
 
 
-def read_document(path: Path, *, doc_id: str | None = None) -> Document:
-    """Read one file by its suffix (``.txt`` as PDF-extracted text, ``.md`` as Markdown)."""
+def read_utf8(path: Path, error: type[QAError]) -> tuple[bytes, str]:
+    """A file's bytes and its UTF-8 text (a BOM is dropped); failures raise ``error`` with
+    a message naming the file."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise DocumentError(f"Cannot read '{path}': {exc.strerror}") from exc
+        raise error(f"Cannot read '{path}': {exc.strerror}") from exc
     try:
-        source = raw.decode("utf-8-sig")
+        return raw, raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"'{path}' is not UTF-8 text (byte {exc.start}). Save it as UTF-8.") from exc
+        raise error(f"'{path}' is not UTF-8 text (byte {exc.start}). Save it as UTF-8.") from exc
+
+
+def read_document(path: Path, *, doc_id: str | None = None) -> Document:
+    """Read one file by its suffix (``.txt`` as PDF-extracted text, ``.md`` as Markdown)."""
+    raw, source = read_utf8(path, DocumentError)
     if not source.strip():
         raise DocumentError(f"'{path}' is empty.")
     doc_id = doc_id or path.stem
