@@ -19,7 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-__all__ = ["DEFAULT_MODEL", "PassageParams", "RankingParams", "Settings", "Bm25Params"]
+__all__ = ["DEFAULT_MODEL", "Bm25Params", "PassageParams", "RankingParams", "Settings", "WebParams"]
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
@@ -96,6 +96,45 @@ class RankingParams(_Params):
     )
 
 
+class WebParams(_Params):
+    """The web app (``python app.py``): embedding, bounds on work and the example questions."""
+
+    frame_ancestors: list[str] = Field(
+        default=["'self'"],
+        description="Sites allowed to show the app in a frame (CSP frame-ancestors), e.g. "
+        "[\"'self'\", \"https://moodle.example.edu\"]. The default lets only the app's own pages frame it.",
+    )
+    cors_origins: list[str] = Field(
+        default=[],
+        description="Origins whose pages may load the <gradio-app> web component and call the API "
+        "from the browser (CORS). Empty: none but the app's own.",
+    )
+    concurrency: int = Field(
+        default=2, ge=1, le=64, description="Questions answered at once by each page's queue."
+    )
+    queue_size: int = Field(
+        default=32, ge=1, description="Questions waiting in each page's queue; past it, 'busy, try again'."
+    )
+    api_concurrency: int = Field(
+        default=2, ge=1, le=64, description="Questions answered at once through POST /api/ask."
+    )
+    api_wait_seconds: float = Field(
+        default=2.0, ge=0, le=60,
+        description="How long a POST /api/ask waits for a free slot before it gets 503 'busy, try again'.",
+    )
+    max_body_bytes: int = Field(
+        default=16384, ge=256, description="Largest POST /api/ask body accepted, in bytes."
+    )
+    max_turns: int = Field(
+        default=20, ge=1, le=500, description="Turns of a conversation kept on the page (per user)."
+    )
+    examples_file: Path = Field(
+        default=Path("corpus/examples.jsonl"),
+        description="Question file (JSONL or CSV, the evaluation format) whose questions the main page "
+        "offers as examples; none are shown when it is absent.",
+    )
+
+
 def _default_config_file() -> Path | None:
     name = os.environ.get("QA_CONFIG")
     if name:
@@ -130,6 +169,7 @@ class Settings(BaseSettings):
     passages: PassageParams = Field(default_factory=PassageParams, description="Passage cutting.")
     bm25: Bm25Params = Field(default_factory=Bm25Params, description="Keyword index.")
     ranking: RankingParams = Field(default_factory=RankingParams, description="Score fusion.")
+    web: WebParams = Field(default_factory=WebParams, description="The web app.")
     host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
     port: int = Field(default=7860, ge=1, le=65535, description="Port the web app listens on.")
 

@@ -6,10 +6,21 @@ no text is ever searched for in the output: offsets come from the Answer. No Gra
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import quote, urlencode
 
-from qa.models import Answer, AnswerPassage
+from qa.models import Answer, AnswerPassage, Document
 
-__all__ = ["format_pages", "relevance_label", "render_answer", "render_passage", "render_passage_text"]
+__all__ = [
+    "context_href",
+    "format_pages",
+    "relevance_label",
+    "render_answer",
+    "render_conversation",
+    "render_document",
+    "render_passage",
+    "render_passage_text",
+    "render_turn",
+]
 
 
 def format_pages(pages: list[int]) -> str:
@@ -31,33 +42,57 @@ def relevance_label(score: float, threshold: float = 0.30) -> str:
     return "weak match"
 
 
-def render_passage_text(p: AnswerPassage) -> str:
-    """The passage text, escaped, with the highlight in <mark> and markers as <sup>."""
-    h = p.highlight
-    events: dict[int, list[str]] = {}
-    events.setdefault(h.end, []).append("</mark>")
-    for m in p.markers:
-        label = escape(m.label)
-        events.setdefault(m.offset, []).append(
-            f'<sup class="qa-marker" title="note {label}">{label}</sup>'
-        )
-    events.setdefault(h.start, []).append('<mark class="qa-highlight">')
+def _markup(text: str, ranges: list[tuple[int, int, str, str]], points: list[tuple[int, str]]) -> str:
+    """Escape ``text`` and wrap it in fixed tags by offset.
+
+    ``ranges`` are ``(start, end, open_tag, close_tag)``, outermost first; each stretch of text
+    is wrapped in the ranges that cover it, so tags always nest, however the ranges overlap.
+    ``points`` are ``(offset, html)`` inserted before the text at that offset.
+    """
+    n = len(text)
+    ranges = [(max(0, a), min(n, b), o, c) for a, b, o, c in ranges if min(n, b) > max(0, a)]
+    cuts = sorted({0, n, *(a for a, *_ in ranges), *(b for _, b, *_ in ranges),
+                   *(min(max(o, 0), n) for o, _ in points)})
+    at: dict[int, list[str]] = {}
+    for off, tag in points:
+        at.setdefault(min(max(off, 0), n), []).append(tag)
     out: list[str] = []
-    pos = 0
-    for off in sorted(events):
-        out.append(escape(p.text[pos:off]))
-        tags = events[off]
-        # at one offset: close the highlight, then markers, then open it
-        tags.sort(key=lambda t: 0 if t == "</mark>" else (2 if t.startswith("<mark") else 1))
-        if h.start == h.end:
-            tags = [t for t in tags if "mark" not in t or "qa-marker" in t]
-        out.extend(tags)
-        pos = off
-    out.append(escape(p.text[pos:]))
+    for a, b in zip(cuts, [*cuts[1:], n], strict=True):
+        out.extend(at.get(a, ()))
+        if b <= a:
+            continue
+        cover = [(o, c) for s, e, o, c in ranges if s <= a and b <= e]
+        out.extend(o for o, _ in cover)
+        out.append(escape(text[a:b]))
+        out.extend(c for _, c in reversed(cover))
     return "".join(out)
 
 
-def render_passage(p: AnswerPassage, *, threshold: float = 0.30) -> str:
+def _marker_tag(label: str) -> str:
+    lab = escape(label)
+    return f'<sup class="qa-marker" title="note {lab}">{lab}</sup>'
+
+
+def render_passage_text(p: AnswerPassage) -> str:
+    """The passage text, escaped, with the highlight in <mark> and markers as <sup>."""
+    h = p.highlight
+    return _markup(
+        p.text,
+        [(h.start, h.end, '<mark class="qa-highlight">', "</mark>")],
+        [(m.offset, _marker_tag(m.label)) for m in p.markers],
+    )
+
+
+def context_href(p: AnswerPassage, base: str = "/context") -> str:
+    """Link to the whole document at this passage, with its highlight (absolute offsets)."""
+    query = urlencode({
+        "start": p.char_start, "end": p.char_end,
+        "hs": p.char_start + p.highlight.start, "he": p.char_start + p.highlight.end,
+    })
+    return f"{base}/{quote(p.document, safe='')}?{query}#passage"
+
+
+def render_passage(p: AnswerPassage, *, threshold: float = 0.30, context_base: str | None = None) -> str:
     notes = []
     for c in p.citations:
         label = escape(c.label)
@@ -68,18 +103,27 @@ def render_passage(p: AnswerPassage, *, threshold: float = 0.30) -> str:
             if c.source:
                 body += f' <span class="qa-source">→ {escape(c.source)}</span>'
         notes.append(f'<li value="{label}" data-label="{label}"><span class="qa-note-label">{label}</span> {body}</li>')
-    notes_html = f'<ol class="qa-notes">{"".join(notes)}</ol>' if notes else ""
+    notes_html = (
+        f'<ol class="qa-notes" aria-label="Notes cited in this passage">{"".join(notes)}</ol>' if notes else ""
+    )
+    link = ""
+    if context_base is not None:
+        link = (
+            f' <a class="qa-context" href="{escape(context_href(p, context_base))}" target="_blank" '
+            f'rel="noopener">Show in context</a>'
+        )
     return (
-        f'<article class="qa-passage" data-passage-id="{escape(p.passage_id)}">'
+        f'<article class="qa-passage" data-passage-id="{escape(p.passage_id)}" '
+        f'aria-label="Passage {p.rank}, {escape(format_pages(p.pages))}">'
         f'<header><span class="qa-rank">{p.rank}</span> '
         f'<span class="qa-doc">{escape(p.title)}</span>, '
         f'<span class="qa-pages">{escape(format_pages(p.pages))}</span> '
-        f'<span class="qa-relevance">{relevance_label(p.score, threshold)}</span></header>'
+        f'<span class="qa-relevance">{relevance_label(p.score, threshold)}</span>{link}</header>'
         f'<p class="qa-text">{render_passage_text(p)}</p>{notes_html}</article>'
     )
 
 
-def render_answer(answer: Answer, *, threshold: float = 0.30) -> str:
+def render_answer(answer: Answer, *, threshold: float = 0.30, context_base: str | None = None) -> str:
     """The whole answer: a notice when the text does not answer, then the passage cards."""
     parts = []
     if answer.error:
@@ -88,6 +132,100 @@ def render_answer(answer: Answer, *, threshold: float = 0.30) -> str:
         parts.append(
             f'<div class="qa-noanswer" role="status">{escape(answer.message or "The text does not seem to answer this.")}</div>'
         )
-    parts.extend(render_passage(p, threshold=threshold) for p in answer.passages)
+    parts.extend(render_passage(p, threshold=threshold, context_base=context_base) for p in answer.passages)
     cls = "qa-answer" if answer.answered else "qa-answer qa-unanswered"
     return f'<section class="{cls}">{"".join(parts)}</section>'
+
+
+def render_turn(
+    answer: Answer, *, threshold: float = 0.30, context_base: str | None = None, share_base: str | None = None
+) -> str:
+    """One question and its answer, with a link that asks the question again."""
+    share = ""
+    if share_base is not None and not answer.error:
+        href = f"{share_base}?{urlencode({'q': answer.question})}"
+        share = f' <a class="qa-share" href="{escape(href)}">Link to this question</a>'
+    return (
+        f'<div class="qa-turn"><h3 class="qa-question"><span class="qa-you">Question:</span> '
+        f"{escape(answer.question)}</h3>{share}"
+        f"{render_answer(answer, threshold=threshold, context_base=context_base)}</div>"
+    )
+
+
+def render_conversation(
+    answers: list[Answer], *, threshold: float = 0.30, context_base: str | None = None,
+    share_base: str | None = None,
+) -> str:
+    """The latest turn in full, then the earlier ones (newest first), folded."""
+    if not answers:
+        return '<div class="qa-empty">Ask a question about the reading. The answer quotes the text itself.</div>'
+    kw = {"threshold": threshold, "context_base": context_base, "share_base": share_base}
+    latest = render_turn(answers[-1], **kw)  # type: ignore[arg-type]
+    earlier = [
+        f'<details class="qa-earlier"><summary>{escape(a.question)}</summary>{render_turn(a, **kw)}</details>'  # type: ignore[arg-type]
+        for a in reversed(answers[:-1])
+    ]
+    rest = (
+        f'<section class="qa-history" aria-label="Earlier questions"><h2>Earlier in this conversation</h2>'
+        f'{"".join(earlier)}</section>' if earlier else ""
+    )
+    return f'<div class="qa-conversation">{latest}{rest}</div>'
+
+
+def render_document(doc: Document, *, start: int, end: int, hl_start: int, hl_end: int, css: str = "") -> str:
+    """A whole document as a self-contained page, the passage ``[start, end)`` marked and its
+    best sentence ``[hl_start, hl_end)`` highlighted; page breaks and notes shown where they are."""
+    n = len(doc.text)
+    start, end = max(0, min(start, n)), max(0, min(end, n))
+    hl_start, hl_end = max(start, min(hl_start, end)), max(start, min(hl_end, end))
+    first_para = True
+    blocks: list[str] = []
+    notes_open = False
+    for para in doc.paragraphs:
+        a, b = para.start, para.end
+        ranges = [
+            (start - a, end - a, '<span class="qa-in-passage">', "</span>"),
+            (hl_start - a, hl_end - a, '<mark class="qa-highlight">', "</mark>"),
+        ]
+        points: list[tuple[int, str]] = []
+        if a <= start < b or (start < a and first_para and end > a):
+            points.append((max(start - a, 0), '<span id="passage" class="qa-anchor"></span>'))
+            first_para = False
+        for m in doc.markers:
+            if a <= m.offset <= b and not (m.offset == b and para.kind == "note"):
+                lab = escape(m.label)
+                points.append((m.offset - a, f'<sup class="qa-marker"><a href="#note-{lab}">{lab}</a></sup>'))
+        for page in doc.pages:
+            if a < page.start < b:
+                points.append((page.start - a, f'<span class="qa-pagebreak">[p. {page.number}]</span>'))
+        body = _markup(doc.text[a:b], ranges, points)
+        if para.kind == "note":
+            if not notes_open:
+                blocks.append('<section class="qa-doc-notes" aria-label="Notes"><h2>Notes</h2>')
+                notes_open = True
+            label = next((f.label for f in doc.footnotes if f.start == a), None)
+            note_id = f' id="note-{escape(label)}"' if label is not None else ""
+            blocks.append(f'<p class="qa-doc-note"{note_id}>{body}</p>')
+            continue
+        page_mark = ""
+        for page in doc.pages:
+            if page.start == a and page.start > 0:
+                page_mark = f'<div class="qa-pagebreak" role="separator">[p. {page.number}]</div>'
+        tag = {"title": "h1", "heading": "h2"}.get(para.kind, "p")
+        blocks.append(f"{page_mark}<{tag}>{body}</{tag}>")
+    if notes_open:
+        blocks.append("</section>")
+    missing = [f for f in doc.footnotes if f.missing]
+    if missing:
+        items = "".join(
+            f'<p class="qa-doc-note" id="note-{escape(f.label)}"><span class="qa-missing">Note '
+            f"{escape(f.label)}: the text of this note is missing from the source.</span></p>" for f in missing
+        )
+        blocks.append(f'<section class="qa-doc-notes" aria-label="Missing notes">{items}</section>')
+    title = escape(doc.title)
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title><style>{css}</style></head>"
+        f'<body class="qa-context-page"><main>{"".join(blocks)}</main></body></html>'
+    )

@@ -62,3 +62,95 @@ def shared_file(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"needs {path} (the project's shared/ folder beside the clone; set QA_SHARED)")
     return path
+
+
+# --------------------------------------------------------------------------- the web app
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class StaticServer:
+    """A second origin on loopback serving a folder (the course pages of examples/)."""
+
+    def __init__(self, folder: Path) -> None:
+        import functools
+        import http.server
+        import threading
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args):  # keep the test output clean
+                pass
+
+        handler = functools.partial(Quiet, directory=str(folder))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+        self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def course_site():
+    """The example course pages on their own origin, allowed to frame the app."""
+    server = StaticServer(ROOT / "examples")
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def web_engine(tmp_path_factory, embedder):
+    """The essay plus a reading full of HTML and script, behind one engine."""
+    from qa.config import Settings, WebParams
+    from qa.engine import Engine
+
+    corpus = tmp_path_factory.mktemp("web-corpus")
+    shutil.copy(ESSAY, corpus / ESSAY.name)
+    shutil.copy(DATA / "web" / "hostile.md", corpus / "hostile.md")
+    examples = corpus.parent / "web-examples.jsonl"
+    examples.write_text(
+        '{"question": "Why would Russia not enter into a conflict with NATO?"}\n'
+        '{"question": "Who designed the Plan Z-4?"}\n', encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("web-index"),
+                        web=WebParams(examples_file=examples))
+    return Engine.from_settings(settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def web_app(web_engine, course_site):
+    from qa.config import WebParams
+    from qa.web import create_app
+
+    web = WebParams(frame_ancestors=["'self'", course_site.origin], cors_origins=[course_site.origin],
+                    examples_file=web_engine.settings.web.examples_file)
+    settings = web_engine.settings.model_copy(update={"web": web})
+    return create_app(web_engine, settings, examples_dir=ROOT / "examples")
+
+
+@pytest.fixture(scope="session")
+def live_url(web_app):
+    """The web app served by uvicorn on a free loopback port, for clients and the browser."""
+    import threading
+    import time
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the web app did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

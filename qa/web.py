@@ -1,0 +1,391 @@
+"""The web app: one FastAPI app that serves
+
+- ``/``            the Gradio main page (question box, conversation, example questions);
+- ``/widget/``     a compact Gradio page for an iframe in a course page
+                   (query parameters: ``k`` passages, ``doc`` document ids, ``theme``);
+- ``POST /api/ask`` the engine's Answer JSON; ``GET /healthz``;
+- ``/context/<doc_id>`` the whole document with a passage marked ("show in context");
+- ``/gradio.js``   Gradio's web-component loader, for ``<gradio-app>`` on a course page;
+- ``/examples/``   the example course pages, when the folder is given.
+
+Every handler calls the engine, then ``qa.render`` turns the Answer into escaped HTML.
+Gradio is imported here only; ``GRADIO_ANALYTICS_ENABLED`` is set off before it is.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Awaitable, Callable, MutableMapping
+from functools import partial
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import anyio  # noqa: E402
+import gradio as gr  # noqa: E402
+from fastapi import FastAPI, Request  # noqa: E402
+from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse  # noqa: E402
+from fastapi.staticfiles import StaticFiles  # noqa: E402
+from pydantic import BaseModel, ConfigDict, Field, ValidationError  # noqa: E402
+
+from qa.config import Settings, load_settings  # noqa: E402
+from qa.engine import Engine  # noqa: E402
+from qa.errors import QAError, QuestionError, QuestionFileError  # noqa: E402
+from qa.models import Answer  # noqa: E402
+from qa.render import render_answer, render_conversation, render_document  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["AskRequest", "create_app"]
+
+STATIC = Path(__file__).resolve().parent / "static"
+WIDGET_TOP_K = 3
+BUSY = "busy, try again"
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+
+
+class AskRequest(BaseModel):
+    """Body of ``POST /api/ask``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str
+    top_k: int = Field(default=5, ge=1, le=20)
+    documents: list[str] | None = None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _ask(engine: Engine, question: object, top_k: int | None, documents: list[str] | None) -> Answer:
+    """The engine's answer, or an Answer carrying the message when the question is unusable."""
+    try:
+        return engine.ask(question, top_k=top_k, documents=documents or None)  # type: ignore[arg-type]
+    except QuestionError as exc:
+        shown = question if isinstance(question, str) else ""
+        if len(shown) > 200:
+            shown = shown[:200] + "…"
+        return Answer(question=shown, answered=False, passages=[], took_ms=0.0, error=str(exc))
+
+
+def _example_questions(settings: Settings) -> list[str]:
+    path = settings.web.examples_file
+    if not path.is_file():
+        return []
+    from qa.questions import EvalQuestion, read_questions
+
+    try:
+        items, _ = read_questions(path)
+    except QuestionFileError as exc:
+        logger.warning("no example questions: %s", exc)
+        return []
+    return [q.question for q in items if isinstance(q, EvalQuestion)][:8]
+
+
+def _csp(settings: Settings, extra: str = "") -> str:
+    ancestors = " ".join(settings.web.frame_ancestors) or "'none'"
+    return f"{extra}frame-ancestors {ancestors}"
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (streams pass through untouched).
+
+    Adds ``Content-Security-Policy: frame-ancestors ...`` (unless the route set its own CSP),
+    ``X-Content-Type-Options`` and ``Referrer-Policy`` to every response, and turns
+    ``?theme=dark|light`` on the pages into Gradio's own ``__theme`` parameter.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.csp = _csp(settings).encode()
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "GET" and scope["path"] in ("/", "/widget/"):
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            theme = query.get("theme")
+            if theme in ("dark", "light") and "__theme" not in query:
+                query["__theme"] = theme
+                response = RedirectResponse(f"{scope['path']}?{urlencode(query)}", status_code=307)
+                await response(scope, receive, send)
+                return
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", self.csp))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"same-origin"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None when it is longer than ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _validation_message(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(x) for x in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+    )
+
+
+def _int_param(value: str | None, default: int, lo: int, hi: int) -> int:
+    try:
+        return min(max(int(value or default), lo), hi)
+    except ValueError:
+        return default
+
+
+# --------------------------------------------------------------------------- Gradio pages
+
+
+def _main_page(engine: Engine, settings: Settings) -> gr.Blocks:
+    threshold = settings.ranking.answer_threshold
+    max_turns = settings.web.max_turns
+    docs = engine.documents
+    title = next(iter(docs.values())).title if len(docs) == 1 else "Course readings"
+
+    def show(history: list[Answer]) -> str:
+        return render_conversation(history, threshold=threshold, context_base="/context", share_base="/")
+
+    def ask(question: str, top_k: float, documents: list[str] | None, history: list[Answer]) -> tuple[str, list[Answer], str]:
+        answer = _ask(engine, question, int(top_k), documents)
+        history = [*(history or []), answer][-max_turns:]
+        return show(history), history, ""
+
+    def on_load(top_k: float, documents: list[str] | None, history: list[Answer], request: gr.Request) -> tuple[str, list[Answer], str]:
+        q = dict(request.query_params).get("q") if request else None
+        if q:
+            return ask(q, top_k, documents, history)
+        return show(history), history, ""
+
+    def clear() -> tuple[str, list[Answer]]:
+        return show([]), []
+
+    def api_ask(question: str, top_k: int = settings.top_k, documents: list[str] | None = None) -> dict[str, Any]:
+        """Answer a question from the reading: the Answer JSON (ranked passages, highlight, citations)."""
+        try:
+            answer = engine.ask(question, top_k=min(max(int(top_k), 1), 20), documents=documents or None)
+        except QuestionError as exc:
+            raise gr.Error(str(exc)) from exc
+        return answer.model_dump(mode="json")
+
+    with gr.Blocks(title=f"Ask: {title}", analytics_enabled=False) as page:
+        history = gr.State([])
+        gr.api(api_ask, api_name="ask")  # first, so the name 'ask' is this endpoint's
+        gr.HTML(
+            f'<header class="qa-title"><h1>{escape(title)}</h1><p>Ask a question; the answer quotes the '
+            "reading itself, with its page and footnotes. Nothing is made up.</p></header>"
+        )
+        with gr.Row(equal_height=True):
+            question = gr.Textbox(
+                label="Your question", placeholder="Type a question about the reading and press Enter",
+                max_length=settings.max_question_chars, scale=5, elem_id="qa-question", autofocus=True,
+            )
+            ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
+        with gr.Row():
+            top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Passages to show", elem_id="qa-top-k")
+            doc_filter = gr.Dropdown(
+                choices=[(d.title, d.doc_id) for d in docs.values()], value=[], multiselect=True,
+                label="Search only in (all readings when empty)", visible=len(docs) > 1, elem_id="qa-documents",
+            )
+        examples = _example_questions(settings)
+        example_buttons = []
+        if examples:
+            with gr.Row(elem_classes=["qa-examples"]):
+                gr.Markdown("**Example questions:**")
+                for text in examples:
+                    example_buttons.append((gr.Button(text, size="sm", variant="secondary"), text))
+        conversation = gr.HTML(show([]), elem_id="qa-conversation")
+        clear_button = gr.Button("Clear conversation", size="sm", variant="secondary", elem_id="qa-clear")
+
+        outputs = [conversation, history, question]
+        inputs = [question, top_k, doc_filter, history]
+        private: dict[str, Any] = {"api_visibility": "private"}
+        question.submit(ask, inputs, outputs, **private)
+        ask_button.click(ask, inputs, outputs, **private)
+        for button, text in example_buttons:
+            button.click(partial(ask, text), [top_k, doc_filter, history], outputs, **private)
+        clear_button.click(clear, None, [conversation, history], **private)
+        page.load(on_load, [top_k, doc_filter, history], outputs, **private)
+    page.queue(
+        default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_size, api_open=False
+    )
+    return page
+
+
+def _widget(engine: Engine, settings: Settings) -> gr.Blocks:
+    threshold = settings.ranking.answer_threshold
+
+    def read_params(request: gr.Request) -> dict[str, Any]:
+        query = dict(request.query_params) if request else {}
+        k = _int_param(query.get("k"), WIDGET_TOP_K, 1, 20)
+        documents = [d.strip() for d in (query.get("doc") or "").split(",") if d.strip()]
+        return {"k": k, "documents": documents or None}
+
+    def ask(question: str, params: dict[str, Any]) -> str:
+        params = params or {"k": WIDGET_TOP_K, "documents": None}
+        answer = _ask(engine, question, params["k"], params["documents"])
+        return render_answer(answer, threshold=threshold, context_base="/context")
+
+    with gr.Blocks(title="Ask the reading", analytics_enabled=False, fill_width=True) as page:
+        params = gr.State({"k": WIDGET_TOP_K, "documents": None})
+        with gr.Row(equal_height=True):
+            question = gr.Textbox(
+                label="Ask the reading", placeholder="Your question, then Enter",
+                max_length=settings.max_question_chars, scale=5, elem_id="qa-question",
+            )
+            button = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="qa-ask")
+        answer = gr.HTML("", elem_id="qa-answer")
+        private: dict[str, Any] = {"api_visibility": "private"}
+        question.submit(ask, [question, params], answer, **private)
+        button.click(ask, [question, params], answer, **private)
+        page.load(read_params, None, params, **private)
+    page.queue(
+        default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_size, api_open=False
+    )
+    return page
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def create_app(
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+    *,
+    examples_dir: Path | None = None,
+) -> FastAPI:
+    """The whole web app. Without ``engine``, load it from the settings (building the index
+    when it is missing or stale).
+
+    Raises:
+        QAError: The settings are invalid or the index cannot be built.
+    """
+    settings = settings or (engine.settings if engine is not None else load_settings())
+    if engine is None:
+        engine = Engine.from_settings(settings, show_progress=False)
+    css = (STATIC / "web.css").read_text(encoding="utf-8")
+    context_css = (STATIC / "context.css").read_text(encoding="utf-8")
+    # FastAPI's /docs pages load Swagger UI from a CDN: off. The schema stays at /api/openapi.json.
+    app = FastAPI(title="essay-qa", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app.state.engine = engine
+    app.state.settings = settings
+    slots = threading.BoundedSemaphore(settings.web.api_concurrency)
+    app.state.api_slots = slots
+    web = settings.web
+
+    @app.post("/api/ask")
+    async def api_ask(request: Request) -> JSONResponse:
+        body = await _read_body(request, web.max_body_bytes)
+        if body is None:
+            return JSONResponse({"detail": f"The request body is over {web.max_body_bytes} bytes."}, status_code=413)
+        try:
+            req = AskRequest.model_validate_json(body)
+        except ValidationError as exc:
+            return JSONResponse({"detail": _validation_message(exc)}, status_code=422)
+
+        def work() -> Answer | None:
+            # Acquire, answer and release in one worker thread: a waiting request holds no slot.
+            if not slots.acquire(timeout=web.api_wait_seconds):
+                return None
+            try:
+                return engine.ask(req.question, top_k=req.top_k, documents=req.documents)
+            finally:
+                slots.release()
+
+        try:
+            answer = await anyio.to_thread.run_sync(work)
+        except QuestionError as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=422)
+        if answer is None:
+            return JSONResponse({"detail": BUSY}, status_code=503, headers={"Retry-After": "1"})
+        return JSONResponse(answer.model_dump(mode="json"))
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "documents": len(engine.documents),
+            "passages": len(engine.index.passages),
+            "index": engine.index.manifest.digest,
+        }
+
+    @app.get("/context/{doc_id:path}", response_class=HTMLResponse)
+    def context(doc_id: str, start: int = 0, end: int = 0, hs: int = 0, he: int = 0) -> HTMLResponse:
+        csp = _csp(settings, "default-src 'none'; style-src 'unsafe-inline'; ")
+        doc = engine.documents.get(doc_id)
+        if doc is None:
+            return HTMLResponse(
+                f"<!doctype html><title>Not found</title><p>No reading named {escape(doc_id)}.</p>",
+                status_code=404, headers={"Content-Security-Policy": csp},
+            )
+        html = render_document(doc, start=start, end=end, hl_start=hs, hl_end=he, css=context_css)
+        return HTMLResponse(html, headers={"Content-Security-Policy": csp})
+
+    loader = Path(gr.__file__).resolve().parent / "templates" / "frontend" / "gradio.js"
+
+    @app.get("/gradio.js")
+    def gradio_js() -> FileResponse:
+        return FileResponse(loader, media_type="text/javascript")
+
+    @app.get("/widget")
+    def widget_slash(request: Request) -> RedirectResponse:
+        query = request.url.query
+        return RedirectResponse("/widget/" + (f"?{query}" if query else ""), status_code=307)
+
+    if examples_dir is not None and examples_dir.is_dir():
+        app.mount("/examples", StaticFiles(directory=examples_dir, html=True), name="examples")
+
+    # The widget first: the root mount would catch /widget/ otherwise.
+    widget_css = css + (STATIC / "widget.css").read_text(encoding="utf-8")
+    gr.mount_gradio_app(
+        app, _widget(engine, settings), path="/widget", footer_links=[], css=widget_css, ssr_mode=False
+    )
+    gr.mount_gradio_app(app, _main_page(engine, settings), path="/", footer_links=["api"], css=css, ssr_mode=False)
+    # CORS on the parent app: Gradio then leaves CORS to it (its default echoes any origin).
+    app.add_middleware(
+        CORSMiddleware, allow_origins=list(web.cors_origins), allow_methods=["GET", "POST"],
+        allow_headers=["*"], allow_credentials=False,
+    )
+    app.add_middleware(SecurityHeaders, settings=settings)
+    return app
+
+
+def serve(settings: Settings | None = None, *, examples_dir: Path | None = None) -> None:
+    """Build the app and serve it with uvicorn on ``settings.host:settings.port``."""
+    import uvicorn
+
+    try:
+        settings = settings or load_settings()
+        app = create_app(settings=settings, examples_dir=examples_dir)
+    except QAError as exc:
+        raise SystemExit(f"essay-qa: {exc}") from exc
+    logger.info("serving on http://%s:%d/ (widget at /widget/)", settings.host, settings.port)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")

@@ -1,0 +1,237 @@
+"""End to end in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright):
+the example course pages on their own origin with the widget inside, the main page, the
+context view, keyboard use, phone width, dark mode, per-user state, and hostile text.
+
+Screenshots land in test-artifacts/ (QA_TEST_ARTIFACTS names another folder).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("QA_TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
+QUESTION = "Why would Russia not enter into a conflict with NATO?"
+HOSTILE_Q = '<img src=x onerror="window.__xss=\'question\'"><script>window.__xss="q2"</script>'
+TIMEOUT = 30_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (its own cookies and storage); records every request's host."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    pg = context.new_page()
+    pg.hosts = set()
+    pg.on("request", lambda r: pg.hosts.add(urlparse(r.url).netloc))
+    yield pg
+    context.close()
+
+
+def shot(pg, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    pg.screenshot(path=str(path), full_page=True)
+    print(f"screenshot: {path}")
+    return path
+
+
+def only_loopback(pg) -> None:
+    assert pg.hosts and all(h.startswith("127.0.0.1:") for h in pg.hosts), pg.hosts
+
+
+def ask_main(pg, question: str) -> None:
+    box = pg.get_by_label("Your question")
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_course_page_iframe_widget_answers_with_highlight_and_note(page, live_url, course_site):
+    page.goto(f"{course_site.origin}/course-page-iframe.html?qa={live_url}")
+    frame = page.frame_locator("#qa")
+    box = frame.get_by_label("Ask the reading")
+    box.fill(QUESTION, timeout=TIMEOUT)
+    before = page.eval_on_selector("#qa", "e => e.getBoundingClientRect().height")
+    box.press("Enter")
+    mark = frame.locator("mark.qa-highlight").first
+    mark.wait_for(timeout=TIMEOUT)
+    assert "would not enter into a conflict with NATO" in mark.inner_text()
+    # the widget's k=3 from the course page's URL
+    assert frame.locator("article.qa-passage").count() == 3
+    notes = frame.locator(".qa-notes li")
+    assert notes.count() >= 1 and len(notes.first.inner_text()) > 20
+    # iframe-resizer: the frame grows with the answer
+    page.wait_for_function("h => document.querySelector('#qa').getBoundingClientRect().height > h + 200",
+                           arg=before, timeout=TIMEOUT)
+    shot(page, "course-page-iframe.png")
+    only_loopback(page)
+
+
+def test_course_page_web_component_answers(page, live_url, course_site):
+    page.goto(f"{course_site.origin}/course-page-web-component.html?qa={live_url}")
+    box = page.get_by_label("Ask the reading")
+    box.fill("Who designed the Plan Z-4?", timeout=TIMEOUT)
+    box.press("Enter")
+    page.locator("gradio-app mark.qa-highlight").first.wait_for(timeout=TIMEOUT)
+    assert page.locator("gradio-app sup.qa-marker").count() >= 1
+    assert "Ambassadors" in page.locator("gradio-app .qa-notes").first.inner_text()
+    shot(page, "course-page-web-component.png")
+    only_loopback(page)
+
+
+def test_a_site_not_allowed_cannot_frame_the_widget(page, live_url):
+    from conftest import ROOT, StaticServer
+
+    other = StaticServer(ROOT / "examples")  # an origin missing from frame_ancestors
+    try:
+        blocked = []
+        page.on("console", lambda m: blocked.append(m.text) if "frame-ancestors" in m.text else None)
+        page.goto(f"{other.origin}/course-page-iframe.html?qa={live_url}")
+        page.wait_for_timeout(3000)
+        assert page.frame_locator("#qa").get_by_label("Ask the reading").count() == 0
+        assert blocked, "Chromium reported no frame-ancestors violation"
+    finally:
+        other.close()
+
+
+def test_main_page_example_context_view_and_share_link(page, live_url):
+    page.goto(live_url + "/")
+    page.get_by_role("button", name=QUESTION).click(timeout=TIMEOUT)
+    card = page.locator("#qa-conversation article.qa-passage").first
+    card.wait_for(timeout=TIMEOUT)
+    assert "would not enter into a conflict with NATO" in card.locator("mark.qa-highlight").inner_text()
+    assert card.locator(".qa-relevance").inner_text() in {"strong match", "good match", "possible match"}
+    assert card.locator(".qa-pages").inner_text().startswith("p")
+    shot(page, "main-page.png")
+    only_loopback(page)
+    # show in context: the whole reading, scrolled to the passage, the sentence highlighted
+    with page.context.expect_page() as new:
+        card.get_by_role("link", name="Show in context").click()
+    ctx = new.value
+    ctx.wait_for_load_state()
+    assert ctx.url.endswith("#passage")
+    assert "would not enter into a conflict with NATO" in ctx.locator("mark.qa-highlight").inner_text()
+    assert ctx.locator("h1").count() == 1 and ctx.locator(".qa-doc-note").count() > 5
+    assert ctx.evaluate("window.scrollY") > 0
+    # the share link asks the same question again on a fresh page
+    href = page.locator(".qa-share").first.get_attribute("href")
+    fresh = page.context.new_page()
+    fresh.goto(live_url + href)
+    fresh.locator("#qa-conversation mark.qa-highlight").first.wait_for(timeout=TIMEOUT)
+    assert QUESTION in fresh.locator(".qa-question").first.inner_text()
+
+
+def test_not_answered_looks_different_and_still_offers_passages(page, live_url):
+    page.goto(live_url + "/")
+    ask_main(page, "What is the recipe for a chocolate cake?")
+    notice = page.locator("#qa-conversation .qa-noanswer")
+    notice.wait_for(timeout=TIMEOUT)
+    assert "does not seem to answer" in notice.inner_text()
+    assert page.locator("#qa-conversation article.qa-passage").count() >= 1
+
+
+def test_keyboard_only_labels_and_conversation(page, live_url):
+    page.goto(live_url + "/")
+    box = page.get_by_label("Your question")
+    box.wait_for(timeout=TIMEOUT)
+    box.focus()
+    page.keyboard.type("Who designed the Plan Z-4?")
+    page.keyboard.press("Enter")
+    page.locator("#qa-conversation .qa-question", has_text="Plan Z-4").wait_for(timeout=TIMEOUT)
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Enter")
+    page.locator("#qa-conversation .qa-turn .qa-question", has_text="NATO").first.wait_for(timeout=TIMEOUT)
+    # the earlier turn is kept, folded, and opens from the keyboard
+    summary = page.locator(".qa-earlier summary").first
+    assert "Plan Z-4" in summary.inner_text()
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert page.locator(".qa-earlier[open] mark.qa-highlight").count() >= 1
+    # every control has a name a screen reader reads
+    for name in ("Your question", "Passages to show"):
+        assert page.get_by_label(name).count() >= 1
+    assert page.get_by_role("button", name="Ask").count() == 1
+    assert page.get_by_role("button", name="Clear conversation").count() == 1
+
+
+def test_conversations_are_per_user(browser, live_url):
+    one, two = browser.new_context(), browser.new_context()
+    try:
+        a, b = one.new_page(), two.new_page()
+        a.goto(live_url + "/")
+        b.goto(live_url + "/")
+        ask_main(a, "Who designed the Plan Z-4?")
+        a.locator("#qa-conversation .qa-question").first.wait_for(timeout=TIMEOUT)
+        ask_main(b, QUESTION)
+        b.locator("#qa-conversation .qa-question").first.wait_for(timeout=TIMEOUT)
+        assert "NATO" not in a.locator("#qa-conversation .qa-question").all_inner_texts()[0]
+        assert all("Plan Z-4" not in t for t in b.locator("#qa-conversation").all_inner_texts())
+        assert a.locator(".qa-earlier").count() == 0 and b.locator(".qa-earlier").count() == 0
+    finally:
+        one.close()
+        two.close()
+
+
+def test_phone_width_and_dark_mode(browser, live_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    try:
+        pg = context.new_page()
+        pg.goto(live_url + "/?theme=dark&q=" + "Who+designed+the+Plan+Z-4%3F")
+        pg.locator("#qa-conversation mark.qa-highlight").first.wait_for(timeout=TIMEOUT)
+        assert pg.evaluate("document.body.classList.contains('dark') || "
+                           "!!document.querySelector('.dark')")
+        # nothing wider than the phone
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+        bg = pg.evaluate("getComputedStyle(document.querySelector('mark.qa-highlight')).backgroundColor")
+        assert bg == "rgb(133, 77, 14)"  # the dark-mode highlight
+        shot(pg, "main-page-phone-dark.png")
+    finally:
+        context.close()
+
+
+def test_hostile_question_and_document_never_run(page, live_url, course_site):
+    page.goto(live_url + "/")
+    ask_main(page, HOSTILE_Q)
+    page.locator("#qa-conversation .qa-question").first.wait_for(timeout=TIMEOUT)
+    assert "<img src=x" in page.locator("#qa-conversation .qa-question").first.inner_text()
+    ask_main(page, "What did the lighthouse keeper write in the logbook?")
+    card = page.locator("#qa-conversation article.qa-passage", has_text="lighthouse keeper").first
+    card.wait_for(timeout=TIMEOUT)
+    assert "<img src=x onerror=" in card.inner_text()
+    assert "<script>" in card.locator(".qa-notes").inner_text()
+    assert "<script>" in card.locator(".qa-doc").inner_text()
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__xss") is None
+    # and the same reading in context, and in the widget on the course page
+    with page.context.expect_page() as new:
+        card.get_by_role("link", name="Show in context").click()
+    ctx = new.value
+    ctx.wait_for_load_state()
+    assert "<img src=x" in ctx.locator("main").inner_text() and ctx.evaluate("window.__xss") is None
+    page.goto(f"{course_site.origin}/course-page-iframe.html?qa={live_url}")
+    box = page.frame_locator("#qa").get_by_label("Ask the reading")
+    box.fill("What did the lighthouse keeper write in the logbook?", timeout=TIMEOUT)
+    box.press("Enter")
+    page.frame_locator("#qa").locator("article.qa-passage", has_text="lighthouse").first.wait_for(timeout=TIMEOUT)
+    frame = next(f for f in page.frames if "/widget/" in f.url)
+    assert frame.evaluate("window.__xss") is None

@@ -1,0 +1,183 @@
+"""The web app over HTTP: the JSON API, the health check, the context view, the security
+headers and CORS, the bounded queue, and Gradio's named endpoint through gradio_client."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from fastapi.testclient import TestClient
+
+QUESTION = "Why would Russia not enter into a conflict with NATO?"
+
+
+@pytest.fixture(scope="module")
+def client(web_app):
+    with TestClient(web_app) as c:
+        yield c
+
+
+def test_api_ask_returns_the_engines_answer_json(client, web_engine):
+    r = client.post("/api/ask", json={"question": QUESTION, "top_k": 3})
+    assert r.status_code == 200, r.text
+    got = r.json()
+    want = web_engine.ask(QUESTION, top_k=3).model_dump(mode="json")
+    got.pop("took_ms"), want.pop("took_ms")
+    assert got == want
+    top = got["passages"][0]
+    assert got["answered"] is True and len(got["passages"]) == 3
+    assert "would not enter into a conflict with NATO" in top["highlight"]["text"]
+    assert top["text"][top["highlight"]["start"]:top["highlight"]["end"]] == top["highlight"]["text"]
+
+
+def test_api_ask_document_filter(client):
+    r = client.post("/api/ask", json={"question": "What did the keeper write in the logbook?",
+                                      "documents": ["hostile"], "top_k": 5})
+    assert r.status_code == 200
+    assert {p["document"] for p in r.json()["passages"]} == {"hostile"}
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "says"),
+    [
+        ({"question": "   "}, 422, "empty"),
+        ({"question": "why " * 400}, 422, "limit is 1000"),
+        ({"question": QUESTION, "top_k": 0}, 422, "top_k"),
+        ({"question": QUESTION, "top_k": 21}, 422, "top_k"),
+        ({"question": QUESTION, "colour": "red"}, 422, "colour"),
+        ({"top_k": 3}, 422, "question"),
+        ({"question": QUESTION, "documents": ["no-such-reading"]}, 422, "no-such-reading"),
+    ],
+)
+def test_api_ask_refuses_bad_bodies_with_a_message(client, body, status, says):
+    r = client.post("/api/ask", json=body)
+    assert r.status_code == status
+    assert says in r.json()["detail"]
+
+
+def test_api_ask_malformed_and_huge_bodies(client, web_app):
+    r = client.post("/api/ask", content=b'{"question": ', headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "JSON" in r.json()["detail"]
+    limit = web_app.state.settings.web.max_body_bytes
+    r = client.post("/api/ask", content=json.dumps({"question": "x" * limit}).encode())
+    assert r.status_code == 413 and str(limit) in r.json()["detail"]
+
+
+def test_api_ask_says_busy_when_every_slot_is_taken(web_engine, course_site):
+    from qa.config import WebParams
+    from qa.web import create_app
+
+    settings = web_engine.settings.model_copy(update={"web": WebParams(api_concurrency=1, api_wait_seconds=0.2)})
+    app = create_app(web_engine, settings)
+    with TestClient(app) as c:
+        assert app.state.api_slots.acquire(timeout=1)  # someone else's question is being answered
+        try:
+            r = c.post("/api/ask", json={"question": QUESTION})
+            assert r.status_code == 503 and r.json() == {"detail": "busy, try again"}
+            assert r.headers["retry-after"] == "1"
+        finally:
+            app.state.api_slots.release()
+        assert c.post("/api/ask", json={"question": QUESTION}).status_code == 200
+
+
+def test_healthz(client, web_engine):
+    r = client.get("/healthz")
+    assert r.json() == {"status": "ok", "documents": 2, "passages": len(web_engine.index.passages),
+                        "index": web_engine.index.manifest.digest}
+
+
+def test_context_view_marks_the_passage(client, web_engine):
+    top = web_engine.ask(QUESTION).passages[0]
+    r = client.get(f"/context/{top.document}", params={
+        "start": top.char_start, "end": top.char_end,
+        "hs": top.char_start + top.highlight.start, "he": top.char_start + top.highlight.end})
+    assert r.status_code == 200
+    html = r.text
+    assert 'id="passage"' in html
+    assert f'<mark class="qa-highlight">{top.highlight.text}</mark>' in html
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    # the whole document is there: its first and last paragraphs
+    doc = web_engine.documents[top.document]
+    first = doc.text[doc.paragraphs[1].start:doc.paragraphs[1].end]
+    assert first[:40] in html
+
+
+def test_context_view_escapes_and_rejects_unknown(client):
+    r = client.get("/context/hostile", params={"start": 0, "end": 50, "hs": 0, "he": 10})
+    assert "<script>" not in r.text and "<img" not in r.text and "onerror=&quot;" in r.text
+    r = client.get("/context/<script>x</script>")
+    assert r.status_code == 404 and "<script>" not in r.text
+
+
+def test_security_headers_and_cors(client, course_site):
+    r = client.get("/")
+    assert r.status_code == 200
+    assert r.headers["content-security-policy"] == f"frame-ancestors 'self' {course_site.origin}"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    ok = client.get("/gradio_api/info", headers={"Origin": course_site.origin})
+    assert ok.headers.get("access-control-allow-origin") == course_site.origin
+    evil = client.get("/gradio_api/info", headers={"Origin": "http://evil.example"})
+    assert "access-control-allow-origin" not in evil.headers
+    pre = client.options("/api/ask", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in pre.headers
+
+
+def test_default_frame_policy_is_self_only(web_engine):
+    from qa.config import WebParams
+    from qa.web import create_app
+
+    app = create_app(web_engine, web_engine.settings.model_copy(update={"web": WebParams()}))
+    with TestClient(app) as c:
+        assert c.get("/widget/").headers["content-security-policy"] == "frame-ancestors 'self'"
+
+
+def test_routes_beside_the_pages(client):
+    r = client.get("/widget?k=2", follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == "/widget/?k=2"
+    r = client.get("/widget/?theme=dark&k=2", follow_redirects=False)
+    assert r.status_code == 307 and "__theme=dark" in r.headers["location"] and "k=2" in r.headers["location"]
+    assert client.get("/widget/").status_code == 200
+    js = client.get("/gradio.js")
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+    page = client.get("/examples/course-page-iframe.html")
+    assert page.status_code == 200 and "iFrameResize" in page.text
+    # FastAPI's docs pages would load Swagger UI from a CDN: they are off
+    assert "cdn" not in client.get("/docs").text.lower()
+    assert client.get("/api/openapi.json").json()["paths"]["/api/ask"]
+
+
+def test_queue_cannot_be_bypassed_by_a_direct_post(client):
+    r = client.post("/gradio_api/api/ask", json={"data": [QUESTION, 5, None]})
+    assert r.status_code == 404
+
+
+def test_gradio_client_named_endpoint(live_url):
+    from gradio_client import Client
+
+    c = Client(live_url + "/", verbose=False)
+    got = c.predict(question=QUESTION, top_k=2, api_name="/ask")
+    assert got["answered"] is True and len(got["passages"]) == 2
+    assert "would not enter into a conflict with NATO" in got["passages"][0]["highlight"]["text"]
+    with pytest.raises(Exception, match="empty"):
+        c.predict(question="  ", api_name="/ask")
+
+
+def test_api_under_concurrent_clients(live_url):
+    """Twenty clients at once over real sockets: each gets an answer or a clear busy."""
+    import httpx
+
+    results: list[tuple[int, dict]] = []
+
+    def one():
+        r = httpx.post(live_url + "/api/ask", json={"question": QUESTION}, timeout=60)
+        results.append((r.status_code, r.json()))
+
+    threads = [threading.Thread(target=one) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=90)
+    assert len(results) == 20
+    for status, body in results:
+        assert (status == 200 and body["passages"]) or (status == 503 and body == {"detail": "busy, try again"})
