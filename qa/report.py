@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from html import escape
 
 from qa.models import Answer
 from qa.questions import EvalQuestion
 from qa.render import format_pages, render_passage
 
-__all__ = ["results_csv", "results_html"]
+__all__ = ["compare_html", "compare_runs", "result_rows", "results_csv", "results_html", "results_jsonl"]
 
 CSV_COLUMNS = (
     "id", "question", "answered", "rank", "highlight_ok", "citation_ok", "top_score",
@@ -38,21 +39,42 @@ def _is_miss(v: dict[str, object]) -> bool:
     return v.get("rank") != 1 or v.get("highlight_ok") is False
 
 
+def result_rows(
+    questions: list[EvalQuestion], answers: list[Answer], verdicts: list[dict[str, object] | None]
+) -> list[dict[str, object]]:
+    """One flat record per question (the CSV columns), for the CSV and JSONL results."""
+    rows = []
+    for q, a, v in zip(questions, answers, verdicts, strict=True):
+        top = a.passages[0] if a.passages else None
+        v = v or {}
+        rows.append({
+            "id": q.id, "question": q.question, "answered": a.answered, "rank": v.get("rank"),
+            "highlight_ok": v.get("highlight_ok"), "citation_ok": v.get("citation_ok"),
+            "top_score": top.score if top else None, "top_passage": top.passage_id if top else None,
+            "pages": format_pages(top.pages) if top else "", "highlight": top.highlight.text if top else "",
+            "took_ms": a.took_ms, "error": a.error,
+            "answerable": q.answerable, "miss": _is_miss(v) if v else a.error is not None,
+        })
+    return rows
+
+
 def results_csv(
     questions: list[EvalQuestion], answers: list[Answer], verdicts: list[dict[str, object] | None]
 ) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(CSV_COLUMNS)
-    for q, a, v in zip(questions, answers, verdicts, strict=True):
-        top = a.passages[0] if a.passages else None
-        v = v or {}
+    for row in result_rows(questions, answers, verdicts):
         w.writerow([
-            q.id, q.question, a.answered, v.get("rank") or "", _tri(v.get("highlight_ok")), _tri(v.get("citation_ok")),
-            top.score if top else "", top.passage_id if top else "", format_pages(top.pages) if top else "",
-            top.highlight.text if top else "", a.took_ms, a.error or "",
+            "" if row[c] is None else (_tri(row[c]) if isinstance(row[c], bool) else row[c]) for c in CSV_COLUMNS
         ])
     return buf.getvalue()
+
+
+def results_jsonl(
+    questions: list[EvalQuestion], answers: list[Answer], verdicts: list[dict[str, object] | None]
+) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in result_rows(questions, answers, verdicts))
 
 
 def _tri(x: object) -> str:
@@ -94,4 +116,74 @@ def results_html(
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>'
         f"<body><h1>{escape(title)}</h1><table>{rows}</table>{''.join(blocks)}</body></html>"
+    )
+
+
+# --------------------------------------------------------------------------- two runs side by side
+
+COMPARED = (
+    "hit@1", "hit@3", "hit@5", "mrr@10", "highlight_accuracy", "citation_accuracy",
+    "answered_rate_answerable", "answered_rate_unanswerable", "latency_p50_ms", "latency_p95_ms",
+)
+
+
+def compare_runs(
+    a: tuple[dict[str, object], list[dict[str, object]]], b: tuple[dict[str, object], list[dict[str, object]]]
+) -> dict[str, object]:
+    """Metrics side by side (with B - A) and the questions whose verdict changed.
+
+    Each run is (summary, per-question rows) as ``qa eval`` writes them (summary.json,
+    results.jsonl). Questions are matched by id.
+    """
+    (sa, ra), (sb, rb) = a, b
+    metrics = []
+    for key in COMPARED:
+        va, vb = sa.get(key), sb.get(key)
+        delta = round(float(vb) - float(va), 4) if isinstance(va, int | float) and isinstance(vb, int | float) else None
+        metrics.append({"metric": key, "a": va, "b": vb, "delta": delta})
+    by_id = {str(r["id"]): r for r in rb}
+    changed = []
+    for r in ra:
+        other = by_id.get(str(r["id"]))
+        if other is None:
+            continue
+        keys = ("rank", "highlight_ok", "citation_ok", "answered")
+        if any(r.get(k) != other.get(k) for k in keys):
+            better = _score(other) - _score(r)
+            changed.append({"id": r["id"], "question": r["question"], "better": better,
+                            **{f"{k}_a": r.get(k) for k in keys}, **{f"{k}_b": other.get(k) for k in keys}})
+    changed.sort(key=lambda c: c["better"])  # worse in B first
+    only = sorted({str(r["id"]) for r in ra} ^ set(by_id))
+    return {"metrics": metrics, "changed": changed, "unmatched_ids": only}
+
+
+def _signed(x: object) -> str:
+    return "" if x is None else f"{float(x):+}"  # type: ignore[arg-type]
+
+
+def _score(r: dict[str, object]) -> float:
+    rank = r.get("rank")
+    return (1.0 / float(rank) if isinstance(rank, int | float) and rank else 0.0) + 0.5 * bool(r.get("highlight_ok"))
+
+
+def compare_html(cmp: dict[str, object], *, name_a: str, name_b: str) -> str:
+    head = f"<tr><th>metric</th><th>A: {escape(name_a)}</th><th>B: {escape(name_b)}</th><th>B − A</th></tr>"
+    rows = "".join(
+        f"<tr><th>{escape(str(m['metric']))}</th><td>{escape(str(m['a']))}</td><td>{escape(str(m['b']))}</td>"
+        f"<td>{escape(_signed(m['delta']))}</td></tr>"
+        for m in cmp["metrics"]  # type: ignore[attr-defined]
+    )
+    changes = "".join(
+        f"<tr><td>{escape(str(c['id']))}</td><td>{escape(str(c['question']))}</td>"
+        f"<td>{escape(str(c['rank_a']))} → {escape(str(c['rank_b']))}</td>"
+        f"<td>{escape(_tri(c['highlight_ok_a']))} → {escape(_tri(c['highlight_ok_b']))}</td>"
+        f"<td>{'better' if c['better'] > 0 else 'worse' if c['better'] < 0 else 'changed'}</td></tr>"
+        for c in cmp["changed"]  # type: ignore[attr-defined]
+    )
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>essay-qa: two runs compared</title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>'
+        f"<body><h1>Two runs compared</h1><table>{head}{rows}</table>"
+        f"<h2>Questions whose verdict changed (worse in B first)</h2><table><tr><th>id</th><th>question</th>"
+        f"<th>evidence rank A → B</th><th>highlight A → B</th><th></th></tr>{changes}</table></body></html>"
     )

@@ -388,4 +388,4 @@ def serve(settings: Settings | None = None, *, examples_dir: Path | None = None)
     except QAError as exc:
         raise SystemExit(f"essay-qa: {exc}") from exc
     logger.info("serving on http://%s:%d/ (widget at /widget/)", settings.host, settings.port)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", timeout_graceful_shutdown=5)

@@ -79,3 +79,99 @@ def test_report_is_self_contained_escaped_and_misses_first():
     assert html.index("bad:") < html.index("ok:")  # the miss comes first
     assert "http" not in html and "<link" not in html  # nothing loaded from elsewhere
     assert results_csv([q1, q2], [a1, a2], [v1, v2]).splitlines()[1].startswith("ok,fine?,True,1,true")
+
+
+# --------------------------------------------------------------------------- page-level views
+
+from html.parser import HTMLParser  # noqa: E402
+
+from hypothesis import example, given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from qa.render import _markup, context_href, render_conversation, render_document  # noqa: E402
+
+VOID = {"meta", "br", "img", "link"}
+
+
+class _Checker(HTMLParser):
+    """Collects text and checks that every tag closes in order."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.text, self.ok = [], [], True
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack.pop() != tag:
+            self.ok = False
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def check(html: str) -> str:
+    c = _Checker()
+    c.feed(html)
+    c.close()
+    assert c.ok and not c.stack, html
+    return "".join(c.text)
+
+
+@given(
+    st.text(alphabet="ab <>&\"'.", max_size=30),
+    st.lists(st.tuples(st.integers(-3, 33), st.integers(-3, 33)), max_size=3),
+    st.lists(st.integers(-3, 33), max_size=3),
+)
+@example("", [(0, 0)], [0])
+def test_markup_nests_and_keeps_every_character(text, spans, points):
+    ranges = [(a, b, f'<span class="r{i}">', "</span>") for i, (a, b) in enumerate(spans)]
+    html = _markup(text, ranges, [(o, "<sup>*</sup>") for o in points])
+    got = check(html)
+    assert got.replace("*", "") == text.replace("*", "")
+
+
+def test_document_view_marks_passage_across_paragraphs(essay_doc):
+    doc = essay_doc
+    body = [p for p in doc.paragraphs if p.kind == "body"]
+    start, end = body[2].start + 10, body[3].start + 30  # from inside one paragraph into the next
+    html = render_document(doc, start=start, end=end, hl_start=start + 5, hl_end=start + 40)
+    text = check(html)
+    assert html.count('id="passage"') == 1
+    assert html.count('class="qa-in-passage"') >= 2  # one stretch per paragraph
+    assert f'<mark class="qa-highlight">{doc.text[start + 5:start + 40]}</mark>' in html
+    # every marker links to its note, and every note with text is there to link to
+    for m in doc.markers:
+        assert f'href="#note-{m.label}"' in html
+    for note in doc.footnotes:
+        assert f'id="note-{note.label}"' in html
+    # page breaks are shown and no character of the clean text is lost
+    assert html.count('class="qa-pagebreak"') == len(doc.pages) - 1
+    for p in doc.paragraphs:
+        assert doc.text[p.start:p.end][:60] in text
+
+
+def test_document_view_escapes_hostile_reading(tmp_path):
+    from qa.reader import read_document
+
+    src = tmp_path / "evil.md"
+    src.write_text(f"# {EVIL}\n\nBody {EVIL} text.[^1]\n\n[^1]: {EVIL}\n", encoding="utf-8")
+    doc = read_document(src)
+    html = render_document(doc, start=0, end=len(doc.text), hl_start=0, hl_end=5, css="")
+    assert "<script>" not in html and "<img" not in html
+    assert check(html).count("<script>alert(1)</script>") == 4  # <title>, heading, body, note
+
+
+def test_conversation_latest_first_and_share_link():
+    p1 = passage("One answer.", (0, 11))
+    a1 = Answer(question="first & <b>?", answered=True, passages=[p1], took_ms=1.0)
+    a2 = Answer(question="second?", answered=True, passages=[p1], took_ms=1.0)
+    html = render_conversation([a1, a2], share_base="/", context_base="/context")
+    check(html)
+    assert html.index("second?") < html.index("first &amp; &lt;b&gt;?")
+    assert html.count('<details class="qa-earlier">') == 1
+    assert 'href="/?q=first+%26+%3Cb%3E%3F"' in html
+    assert f'href="{context_href(p1).replace("&", "&amp;")}"' in html
+    assert "Ask a question" in render_conversation([])

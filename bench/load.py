@@ -1,0 +1,205 @@
+"""Load on the web app: 1, 10 and 50 concurrent clients on loopback, each for a bounded time.
+
+    python bench/load.py                       # POST /api/ask, 10 s per level, 3 rounds
+    python bench/load.py --via gradio          # Gradio's queue, through gradio_client
+    python bench/load.py --seconds 5 --rounds 1 --clients 1 10 50
+
+The app is started as the README starts it (`python app.py`, on a free port) in its own
+process. Each client asks in a loop until the time is up; every reply is counted as an
+answer, a "busy, try again" (HTTP 503, or Gradio's "queue is full"), or an error (any other
+status, a timeout of 60 s = a hang, a dropped connection). The floor, measured in the same run
+in this process, is the engine alone: `Engine.ask` in a loop, no HTTP. Figures are medians
+over the rounds; results go to bench/results/load.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUESTIONS = [
+    "Why would Russia not enter into a conflict with NATO?",
+    "Who designed the Plan Z-4?",
+    "What happened at Slatina airport in June 1999?",
+    "Who is the author of the essay?",
+    "What did Russia do during the NATO bombing?",
+]
+BUSY = "busy, try again"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_app(port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "QA_PORT": str(port), "QA_HOST": "127.0.0.1", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    import httpx
+
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the app stopped: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the app did not answer /healthz within 600 s")
+
+
+def floor(seconds: float) -> float:
+    """Answers per second of the engine alone, in this process."""
+    from qa.config import load_settings
+    from qa.engine import Engine
+
+    engine = Engine.from_settings(load_settings())
+    engine.ask(QUESTIONS[0])
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        engine.ask(QUESTIONS[n % len(QUESTIONS)])
+        n += 1
+    return n / (time.perf_counter() - t0)
+
+
+def run_level(base: str, clients: int, seconds: float, via: str) -> dict[str, float]:
+    lat: list[float] = []
+    counts = {"answered": 0, "busy": 0, "errors": 0}
+    lock = threading.Lock()
+    errors: list[str] = []
+    stop = time.monotonic() + seconds
+    start = threading.Barrier(clients)
+
+    def api_client(i: int) -> None:
+        import httpx
+
+        with httpx.Client(timeout=60) as c:
+            start.wait()
+            n = 0
+            while time.monotonic() < stop:
+                q = QUESTIONS[(i + n) % len(QUESTIONS)]
+                n += 1
+                t = time.perf_counter()
+                try:
+                    r = c.post(base + "/api/ask", json={"question": q})
+                    kind = ("answered" if r.status_code == 200 and r.json()["passages"] else
+                            "busy" if r.status_code == 503 and r.json() == {"detail": BUSY} else "errors")
+                    if kind == "errors":
+                        errors.append(f"{r.status_code} {r.text[:80]}")
+                except Exception as exc:  # a hang (timeout) or a dropped connection
+                    kind = "errors"
+                    errors.append(repr(exc)[:120])
+                with lock:
+                    counts[kind] += 1
+                    if kind == "answered":
+                        lat.append((time.perf_counter() - t) * 1000)
+
+    def gradio_client(i: int) -> None:
+        from gradio_client import Client
+
+        c = Client(base + "/", verbose=False)
+        start.wait()
+        n = 0
+        while time.monotonic() < stop:
+            q = QUESTIONS[(i + n) % len(QUESTIONS)]
+            n += 1
+            t = time.perf_counter()
+            try:
+                got = c.predict(question=q, api_name="/ask")
+                kind = "answered" if got["passages"] else "errors"
+            except Exception as exc:
+                kind = "busy" if "queue is full" in str(exc).lower() else "errors"
+                if kind == "errors":
+                    errors.append(repr(exc)[:120])
+            with lock:
+                counts[kind] += 1
+                if kind == "answered":
+                    lat.append((time.perf_counter() - t) * 1000)
+
+    target = api_client if via == "api" else gradio_client
+    threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(clients)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=seconds + 120)
+    hung = sum(t.is_alive() for t in threads)
+    wall = time.monotonic() - t0
+    lat.sort()
+    if errors:
+        print(f"  errors ({len(errors)}), first: {errors[0]}", file=sys.stderr)
+    return {
+        "answers_per_s": counts["answered"] / wall,
+        "p50_ms": lat[len(lat) // 2] if lat else float("nan"),
+        "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else float("nan"),
+        "answered": counts["answered"], "busy": counts["busy"], "errors": counts["errors"], "hung": hung,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50])
+    ap.add_argument("--seconds", type=float, default=10.0, help="time per level and round")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--via", choices=["api", "gradio"], default="api")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "load.json")
+    args = ap.parse_args()
+
+    port = free_port()
+    proc = start_app(port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        rows: dict[int, list[dict[str, float]]] = {c: [] for c in args.clients}
+        floors = []
+        for r in range(args.rounds):
+            for c in args.clients:
+                got = run_level(base, c, args.seconds, args.via)
+                rows[c].append(got)
+                print(f"round {r + 1}, {c:>3} clients: {got}", file=sys.stderr)
+        proc.terminate()  # the app gives open connections 5 s, then closes them
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            print("the app did not stop within 30 s of SIGTERM; killed", file=sys.stderr)
+            proc.kill()
+        for _ in range(args.rounds):  # the engine alone, with the app stopped: same machine, no contention
+            floors.append(floor(args.seconds))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    floor_aps = statistics.median(floors)
+    table = []
+    for c, runs in rows.items():
+        med = {k: statistics.median(r[k] for r in runs) for k in ("answers_per_s", "p50_ms", "p99_ms")}
+        tot = {k: sum(int(r[k]) for r in runs) for k in ("answered", "busy", "errors", "hung")}
+        table.append({"clients": c, **med, "ratio_to_floor": med["answers_per_s"] / floor_aps, **tot})
+    result = {"via": args.via, "seconds": args.seconds, "rounds": args.rounds,
+              "floor_engine_answers_per_s": floor_aps, "levels": table, "cpus": os.cpu_count()}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2))
+    print(f"\nvia {args.via}; floor (Engine.ask in a loop, no HTTP): {floor_aps:.1f} answers/s\n")
+    print("| clients | answers/s | × floor | p50 ms | p99 ms | answered | busy | errors | hung |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for t in table:
+        print(f"| {t['clients']} | {t['answers_per_s']:.1f} | {t['ratio_to_floor']:.2f} | {t['p50_ms']:.0f} | "
+              f"{t['p99_ms']:.0f} | {t['answered']} | {t['busy']} | {t['errors']} | {t['hung']} |")
+
+
+if __name__ == "__main__":
+    main()
