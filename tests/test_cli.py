@@ -88,7 +88,7 @@ def test_eval_writes_one_line_per_input_line(run, tmp_path):
     import csv
 
     rows = list(csv.DictReader(csv_out.read_text(encoding="utf-8").splitlines()))
-    assert [x["id"] for x in rows] == ["k1", "k3"] and rows[0]["rank"] == "1" and rows[1]["answered"] == "False"
+    assert [x["id"] for x in rows] == ["k1", "k3"] and rows[0]["rank"] == "1" and rows[1]["answered"] == "false"
     html = report.read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>") and "http" not in html.split("<body>")[0]
     assert html.index("k1:") > 0 and '<mark class="qa-highlight">' in html
@@ -125,3 +125,83 @@ def test_bad_setting_is_a_clear_error(run, monkeypatch):
     monkeypatch.setenv("QA_TOP_K", "500")
     r = run("ask", "Kosovo?")
     assert r.exit_code == 1 and "top_k" in r.output
+
+
+QFILE = (
+    '{"id": "a", "question": "Who said that Slovenia was being defended in Kosovo?", '
+    '"evidence": ["Milan Kucan, the President of Slovenia"]}\n'
+    '{"id": "b", "question": "Who designed the Plan Z-4?", "evidence": ["designed by the Ambassadors"], "footnotes": ["1"]}\n'
+    "not json at all\n"
+    '{"id": "d", "question": "What is the capital of Australia?", "type": "unanswerable"}\n'
+)
+
+
+def test_eval_out_dir_writes_every_output(run, tmp_path):
+    q = tmp_path / "q.jsonl"
+    q.write_text(QFILE, encoding="utf-8")
+    out = tmp_path / "run"
+    r = run("eval", str(q), "-o", str(out))
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "answers.jsonl", "report.html", "results.csv", "results.jsonl", "summary.json"]
+    rows = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert [x["id"] for x in rows] == ["a", "b", "d"]
+    assert rows[0]["rank"] == 1 and rows[2]["answerable"] is False
+    s = json.loads((out / "summary.json").read_text())
+    assert s["malformed_lines"] == 1 and s["questions"] == 3 and s["model"]
+    assert "hit@1" in r.output and "skipped line 3" in r.output  # the summary table on the terminal
+
+
+def test_interrupted_run_keeps_answers_and_resume_goes_on(essay_engine, tmp_path):
+    from qa.batch import answer_items
+    from qa.questions import read_questions
+
+    q = tmp_path / "q.jsonl"
+    q.write_text(QFILE, encoding="utf-8")
+    items, _ = read_questions(q)
+    answers = tmp_path / "answers.jsonl"
+
+    def stop_after_two(done, total):
+        if done >= 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        answer_items(essay_engine, items, answers_path=answers, chunk=1, on_progress=stop_after_two)
+    kept = answers.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(x)["id"] for x in kept] == ["a", "b"]  # on disk before the interruption
+    # an interruption in the middle of a line: the cut line is asked again
+    answers.write_text(kept[0] + "\n" + kept[1][:40], encoding="utf-8")
+    seen = []
+    lines = answer_items(essay_engine, items, answers_path=answers, resume=True, on_line=seen.append)
+    assert [json.loads(x)["id"] for x in lines] == ["a", "b", "3", "d"]
+    assert lines[0] == kept[0]  # kept byte for byte, not asked again
+    assert [json.loads(x)["id"] for x in seen] == ["b", "3", "d"]
+    assert answers.read_text(encoding="utf-8").splitlines() == lines
+
+
+def test_resume_refuses_answers_of_another_file(run, tmp_path):
+    q = tmp_path / "q.jsonl"
+    q.write_text(QFILE, encoding="utf-8")
+    out = tmp_path / "answers.jsonl"
+    out.write_text('{"id": "zzz", "question": "x", "answered": false, "passages": [], "took_ms": 0}\n', encoding="utf-8")
+    r = run("eval", str(q), "--out", str(out), "--resume")
+    assert r.exit_code == 1 and "answers another file" in r.output
+    r = run("eval", str(q), "--resume")
+    assert r.exit_code == 2 and "--resume needs" in r.output
+
+
+def test_compare_two_runs(run, tmp_path, monkeypatch):
+    q = tmp_path / "q.jsonl"
+    q.write_text(QFILE, encoding="utf-8")
+    assert run("eval", str(q), "-o", str(tmp_path / "A")).exit_code == 0
+    monkeypatch.setenv("QA_RANKING__LEXICAL_WEIGHT", "0.0")  # dense only: another setting
+    assert run("eval", str(q), "-o", str(tmp_path / "B"), "-k", "1").exit_code == 0
+    monkeypatch.delenv("QA_RANKING__LEXICAL_WEIGHT")
+    report = tmp_path / "cmp.html"
+    r = run("eval", "--compare", str(tmp_path / "A"), str(tmp_path / "B"), "--report", str(report))
+    assert r.exit_code == 0, r.output
+    assert "hit@1" in r.output and "mrr@10" in r.output and "changed verdict" in r.output
+    html = report.read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>") and "B − A" in html
+    r = run("eval", "--compare", str(tmp_path / "A"), str(tmp_path))
+    assert r.exit_code == 1 and "not a run folder" in r.output

@@ -78,7 +78,7 @@ def test_report_is_self_contained_escaped_and_misses_first():
     assert "<script>" not in html and "<img" not in html
     assert html.index("bad:") < html.index("ok:")  # the miss comes first
     assert "http" not in html and "<link" not in html  # nothing loaded from elsewhere
-    assert results_csv([q1, q2], [a1, a2], [v1, v2]).splitlines()[1].startswith("ok,fine?,True,1,true")
+    assert results_csv([q1, q2], [a1, a2], [v1, v2]).splitlines()[1].startswith("ok,fine?,true,1,true")
 
 
 # --------------------------------------------------------------------------- page-level views
