@@ -104,50 +104,17 @@ class Dataset:
 
 
 def load_scifact(root: Path, split: str) -> Dataset:
-    base = root / "scifact"
-    docs = []
-    with (base / "corpus.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                d = json.loads(line)
-                docs.append((str(d["_id"]), d.get("title") or "", d.get("text") or ""))
-    qrels: dict[str, dict[str, int]] = {}
-    with (base / "qrels" / f"{split}.tsv").open(encoding="utf-8", newline="") as fh:
-        lines = fh.read().splitlines()  # CRLF as BEIR wrote it
-    for no, line in enumerate(lines):
-        if not line.strip():
-            continue
-        parts = line.split("\t")
-        if no == 0 and not parts[-1].strip().lstrip("-").isdigit():
-            continue  # header: query-id corpus-id score
-        qid, did, score = parts[0].strip(), parts[1].strip(), int(parts[2])
-        if score > 0:
-            qrels.setdefault(qid, {})[did] = score
-    questions = []
-    with (base / "queries.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                q = json.loads(line)
-                if str(q["_id"]) in qrels:
-                    questions.append((str(q["_id"]), q["text"]))
-    missing = set(qrels) - {qid for qid, _ in questions}
-    if missing:
-        raise SystemExit(f"error: {len(missing)} qrels queries are not in queries.jsonl, e.g. {sorted(missing)[:3]}")
-    return Dataset("scifact", split, docs, questions, qrels, n_total=len(questions))
+    from qa.benchmarks import load_beir
+
+    b = load_beir(root / "scifact", split)
+    return Dataset("scifact", split, b.docs, b.questions, b.qrels, n_total=len(b.questions))
 
 
 def load_squad(root: Path) -> Dataset:
-    data = json.loads((root / "squad" / "dev-v1.1.json").read_text(encoding="utf-8"))
-    docs, questions, qrels, answers = [], [], {}, {}
-    for article in data["data"]:
-        for i, para in enumerate(article["paragraphs"]):
-            doc_id = f"{article['title']}-{i}"
-            docs.append((doc_id, "", para["context"]))
-            for qa in para["qas"]:
-                questions.append((qa["id"], qa["question"]))
-                qrels[qa["id"]] = {doc_id: 1}
-                answers[qa["id"]] = [a["text"] for a in qa["answers"]]
-    return Dataset("squad", "dev", docs, questions, qrels, answers, n_total=len(questions))
+    from qa.benchmarks import load_squad as read_squad
+
+    b = read_squad(root / "squad" / "dev-v1.1.json")
+    return Dataset("squad", "dev", b.docs, b.questions, b.qrels, b.answers, n_total=len(b.questions))
 
 
 def sample(ds: Dataset, limit: int | None, seed: int) -> None:
@@ -342,28 +309,7 @@ def open_engine(ds: Dataset, settings: Any, embedder: Any, cache: Path) -> tuple
 # --------------------------------------------------------------------------- metrics
 
 
-def ndcg_at(ranked: Sequence[str], rels: dict[str, int], k: int = 10) -> float:
-    """trec_eval ndcg_cut: gain = qrels relevance, discount log2(rank + 1), ideal from qrels."""
-    dcg = sum(rels.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
-    ideal = sorted((r for r in rels.values() if r > 0), reverse=True)[:k]
-    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
-    return dcg / idcg if idcg > 0 else 0.0
-
-
-def recall_at(ranked: Sequence[str], rels: dict[str, int], k: int) -> float:
-    rel = {d for d, r in rels.items() if r > 0}
-    return len(rel.intersection(ranked[:k])) / len(rel) if rel else 0.0
-
-
-def rr_at(ranked: Sequence[str], rels: dict[str, int], k: int = 10) -> float:
-    for i, d in enumerate(ranked[:k]):
-        if rels.get(d, 0) > 0:
-            return 1.0 / (i + 1)
-    return 0.0
-
-
-def hit_at(ranked: Sequence[str], rels: dict[str, int], k: int) -> float:
-    return float(any(rels.get(d, 0) > 0 for d in ranked[:k]))
+from qa.evaluation import answer_hit, hit_at, ndcg_at, recall_at, rr_at  # noqa: E402  (one implementation)
 
 
 def per_query_metrics(ds: Dataset, runs: dict[str, list[str]]) -> dict[str, dict[str, float]]:
@@ -484,15 +430,6 @@ def rrf_lists(a: list[list[str]], b: list[list[str]], k: int = RRF_K) -> list[li
         fused = rrf([[row[d] for d in la[:RRF_DEPTH]], [row[d] for d in lb[:RRF_DEPTH]]], k=k)
         out.append([ids[r] for r in fused])
     return out
-
-
-def answer_hit(highlight: str | None, answers: list[str]) -> float:
-    """Top-1 highlight holds a gold answer, case-insensitive (white space runs folded on both
-    sides, since documents are stored with normalised white space)."""
-    if not highlight:
-        return 0.0
-    hl = " ".join(highlight.split()).lower()
-    return float(any(" ".join(a.split()).lower() in hl for a in answers if a.strip()))
 
 
 def run_dataset(ds: Dataset, args: argparse.Namespace, embedder: Any, settings: Any) -> dict[str, Any]:

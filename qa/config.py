@@ -128,6 +128,12 @@ class WebParams(_Params):
     max_turns: int = Field(
         default=20, ge=1, le=500, description="Turns of a conversation kept on the page (per user)."
     )
+    max_upload_bytes: int = Field(
+        default=2_000_000, ge=1024, description="Largest question file the evaluation tab accepts, in bytes."
+    )
+    max_eval_questions: int = Field(
+        default=2000, ge=1, description="Most questions the evaluation tab answers in one file."
+    )
     examples_file: Path = Field(
         default=Path("corpus/examples.jsonl"),
         description="Question file (JSONL or CSV, the evaluation format) whose questions the main page "

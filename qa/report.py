@@ -15,7 +15,10 @@ from qa.models import Answer
 from qa.questions import EvalQuestion
 from qa.render import format_pages, render_passage
 
-__all__ = ["compare_html", "compare_runs", "result_rows", "results_csv", "results_html", "results_jsonl"]
+__all__ = [
+    "compare_html", "compare_runs", "questions_html", "result_rows", "results_csv", "results_html", "results_jsonl",
+    "summary_html",
+]
 
 CSV_COLUMNS = (
     "id", "question", "answered", "rank", "highlight_ok", "citation_ok", "top_score",
@@ -186,4 +189,42 @@ def compare_html(cmp: dict[str, object], *, name_a: str, name_b: str) -> str:
         f"<body><h1>Two runs compared</h1><table>{head}{rows}</table>"
         f"<h2>Questions whose verdict changed (worse in B first)</h2><table><tr><th>id</th><th>question</th>"
         f"<th>evidence rank A → B</th><th>highlight A → B</th><th></th></tr>{changes}</table></body></html>"
+    )
+
+
+# --------------------------------------------------------------------------- the web UI's evaluation tab
+
+
+def summary_html(summary: dict[str, object], warnings: list[str] | None = None) -> str:
+    """The summary as an escaped table, with the file's warnings (bad lines, unknown columns)."""
+    shown = [(k, v) for k, v in summary.items() if v is not None and not isinstance(v, dict)]
+    rows = "".join(f"<tr><th scope=\"row\">{escape(str(k))}</th><td>{escape(str(v))}</td></tr>" for k, v in shown)
+    warn = ""
+    if warnings:
+        items = "".join(f"<li>{escape(w)}</li>" for w in warnings)
+        warn = f'<div class="qa-eval-warnings" role="status"><strong>Skipped or ignored:</strong><ul>{items}</ul></div>'
+    return f'<div class="qa-eval-summary">{warn}<table class="qa-eval-table"><caption>Summary</caption>{rows}</table></div>'
+
+
+def questions_html(rows: list[dict[str, object]]) -> str:
+    """Every question, misses first: its verdict and the top passage's highlighted sentence."""
+    ordered = sorted(rows, key=lambda r: 0 if r.get("miss") else 1)
+    body = []
+    for r in ordered:
+        if not r.get("answerable"):
+            verdict = "unanswerable; " + ("answered (a miss)" if r.get("answered") else "not answered (right)")
+        elif r.get("error"):
+            verdict = f"refused: {r['error']}"
+        else:
+            verdict = f"evidence rank {r.get('rank') or 'not in top 10'}; highlight {_tri(r.get('highlight_ok')) or 'n/a'}"
+        cls = ' class="qa-miss"' if r.get("miss") else ""
+        body.append(
+            f"<tr{cls}><td>{escape(str(r['id']))}</td><td>{escape(str(r['question']))}</td>"
+            f"<td>{escape(verdict)}</td><td>{escape(str(r.get('pages') or ''))}</td>"
+            f"<td>{escape(str(r.get('highlight') or ''))}</td></tr>"
+        )
+    return (
+        '<table class="qa-eval-table qa-eval-questions"><caption>Questions, misses first</caption>'
+        "<tr><th>id</th><th>question</th><th>verdict</th><th>page</th><th>highlighted sentence</th></tr>"
+        f'{"".join(body)}</table>'
     )

@@ -14,6 +14,7 @@ Gradio is imported here only; ``GRADIO_ANALYTICS_ENABLED`` is set off before it 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -165,6 +166,56 @@ def _int_param(value: str | None, default: int, lo: int, hi: int) -> int:
 # --------------------------------------------------------------------------- Gradio pages
 
 
+def _evaluate_file(engine: Engine, settings: Settings, file: str | None, top_k: int, progress: Any) -> tuple[str, str, list[str]]:
+    """The evaluation tab: answer and judge an uploaded question file; write the downloads."""
+    import tempfile
+
+    from qa.batch import answer_items, judge_run
+    from qa.questions import BadLine, EvalQuestion, read_questions
+    from qa.report import questions_html, result_rows, results_csv, results_html, results_jsonl, summary_html
+    from qa.store import atomic_write_text
+
+    web = settings.web
+    if not file:
+        raise gr.Error("Choose a question file first (JSONL or CSV).")
+    path = Path(file)
+    size = path.stat().st_size
+    if size > web.max_upload_bytes:
+        raise gr.Error(f"The file is {size} bytes; the limit here is {web.max_upload_bytes}. Split it, or use qa eval.")
+    try:
+        items, warnings = read_questions(path)
+    except QuestionFileError as exc:
+        raise gr.Error(str(exc).replace(str(path), path.name)) from exc
+    warnings = [*warnings, *(f"skipped {b.message}" for b in items if isinstance(b, BadLine))]
+    n = sum(isinstance(i, EvalQuestion) for i in items)
+    if n == 0:
+        raise gr.Error(f"'{path.name}' holds no usable question.")
+    if n > web.max_eval_questions:
+        raise gr.Error(f"The file has {n} questions; the limit here is {web.max_eval_questions}. "
+                       "Split it, or use qa eval on the command line.")
+    out = Path(tempfile.mkdtemp(prefix="qa-eval-"))
+    progress(0, desc="Answering")
+    lines = answer_items(
+        engine, items, top_k=top_k, answers_path=out / "answers.jsonl", chunk=64,
+        on_progress=lambda done, total: progress(done / max(total, 1), desc=f"Answering {done}/{total}"),
+    )
+    run = judge_run(items, lines, info={"file": path.name, "model": settings.model, "top_k": top_k})
+    judged = run.judged
+    qs, ans, vs = ([list(x) for x in zip(*judged, strict=True)] if judged else [[], [], []])
+    files = {
+        "results.csv": results_csv(qs, ans, vs),
+        "results.jsonl": results_jsonl(qs, ans, vs),
+        "summary.json": json.dumps(run.summary, indent=2, ensure_ascii=False),
+        "report.html": results_html(qs, ans, vs, run.summary, title=f"essay-qa: {path.name}"),
+    }
+    for name, text in files.items():
+        atomic_write_text(out / name, text)
+    shown = {k: v for k, v in run.summary.items() if k not in ("ranking", "passages", "model", "file")}
+    return (summary_html(shown, warnings), questions_html(result_rows(qs, ans, vs)),
+            [str(out / name) for name in files])
+
+
+
 def _main_page(engine: Engine, settings: Settings) -> gr.Blocks:
     threshold = settings.ranking.answer_threshold
     max_turns = settings.web.max_turns
@@ -196,6 +247,9 @@ def _main_page(engine: Engine, settings: Settings) -> gr.Blocks:
             raise gr.Error(str(exc)) from exc
         return answer.model_dump(mode="json")
 
+    def evaluate(file: str | None, top_k: float, progress: gr.Progress = gr.Progress()) -> tuple[str, str, list[str]]:  # noqa: B008 - Gradio's way
+        return _evaluate_file(engine, settings, file, int(top_k), progress)
+
     with gr.Blocks(title=f"Ask: {title}", analytics_enabled=False) as page:
         history = gr.State([])
         gr.api(api_ask, api_name="ask")  # first, so the name 'ask' is this endpoint's
@@ -203,28 +257,44 @@ def _main_page(engine: Engine, settings: Settings) -> gr.Blocks:
             f'<header class="qa-title"><h1>{escape(title)}</h1><p>Ask a question; the answer quotes the '
             "reading itself, with its page and footnotes. Nothing is made up.</p></header>"
         )
-        with gr.Row(equal_height=True):
-            question = gr.Textbox(
-                label="Your question", placeholder="Type a question about the reading and press Enter",
-                max_length=settings.max_question_chars, scale=5, elem_id="qa-question", autofocus=True,
-            )
-            ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
-        with gr.Row():
-            top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Passages to show", elem_id="qa-top-k")
-            doc_filter = gr.Dropdown(
-                choices=[(d.title, d.doc_id) for d in docs.values()], value=[], multiselect=True,
-                label="Search only in (all readings when empty)", visible=len(docs) > 1, elem_id="qa-documents",
-            )
-        examples = _example_questions(settings)
-        example_buttons = []
-        if examples:
-            with gr.Row(elem_classes=["qa-examples"]):
-                gr.Markdown("**Example questions:**")
-                for text in examples:
-                    example_buttons.append((gr.Button(text, size="sm", variant="secondary"), text))
-        conversation = gr.HTML(show([]), elem_id="qa-conversation")
-        clear_button = gr.Button("Clear conversation", size="sm", variant="secondary", elem_id="qa-clear")
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(
+                        label="Your question", placeholder="Type a question about the reading and press Enter",
+                        max_length=settings.max_question_chars, scale=5, elem_id="qa-question", autofocus=True,
+                    )
+                    ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
+                with gr.Row():
+                    top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Passages to show", elem_id="qa-top-k")
+                    doc_filter = gr.Dropdown(
+                        choices=[(d.title, d.doc_id) for d in docs.values()], value=[], multiselect=True,
+                        label="Search only in (all readings when empty)", visible=len(docs) > 1, elem_id="qa-documents",
+                    )
+                examples = _example_questions(settings)
+                example_buttons = []
+                if examples:
+                    with gr.Row(elem_classes=["qa-examples"]):
+                        gr.Markdown("**Example questions:**")
+                        for text in examples:
+                            example_buttons.append((gr.Button(text, size="sm", variant="secondary"), text))
+                conversation = gr.HTML(show([]), elem_id="qa-conversation")
+                clear_button = gr.Button("Clear conversation", size="sm", variant="secondary", elem_id="qa-clear")
 
+            with gr.Tab("Check a question set", id="evaluate"):
+                gr.Markdown(
+                    "Upload a question file (JSONL or CSV: `question`, and optionally `id`, `evidence`, "
+                    "`footnotes`, `type`) to see how well the reading answers it. "
+                    f"Up to {settings.web.max_eval_questions} questions and "
+                    f"{settings.web.max_upload_bytes // 1000} kB."
+                )
+                eval_file = gr.File(label="Question file (JSONL or CSV)", file_types=[".jsonl", ".csv", ".json"],
+                                    type="filepath", elem_id="qa-eval-file")
+                eval_button = gr.Button("Evaluate", variant="primary", elem_id="qa-eval-run")
+                eval_summary = gr.HTML("", elem_id="qa-eval-summary")
+                eval_downloads = gr.File(label="Download the results (CSV, JSONL, summary JSON, HTML report)",
+                                         file_count="multiple", interactive=False, elem_id="qa-eval-downloads")
+                eval_table = gr.HTML("", elem_id="qa-eval-questions")
         outputs = [conversation, history, question]
         inputs = [question, top_k, doc_filter, history]
         private: dict[str, Any] = {"api_visibility": "private"}
@@ -234,6 +304,8 @@ def _main_page(engine: Engine, settings: Settings) -> gr.Blocks:
             button.click(partial(ask, text), [top_k, doc_filter, history], outputs, **private)
         clear_button.click(clear, None, [conversation, history], **private)
         page.load(on_load, [top_k, doc_filter, history], outputs, **private)
+        eval_button.click(evaluate, [eval_file, top_k], [eval_summary, eval_table, eval_downloads],
+                          concurrency_limit=1, concurrency_id="evaluate", **private)
     page.queue(
         default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_size, api_open=False
     )
@@ -368,7 +440,10 @@ def create_app(
     gr.mount_gradio_app(
         app, _widget(engine, settings), path="/widget", footer_links=[], css=widget_css, ssr_mode=False
     )
-    gr.mount_gradio_app(app, _main_page(engine, settings), path="/", footer_links=["api"], css=css, ssr_mode=False)
+    gr.mount_gradio_app(
+        app, _main_page(engine, settings), path="/", footer_links=["api"], css=css, ssr_mode=False,
+        max_file_size=web.max_upload_bytes,
+    )
     # CORS on the parent app: Gradio then leaves CORS to it (its default echoes any origin).
     app.add_middleware(
         CORSMiddleware, allow_origins=list(web.cors_origins), allow_methods=["GET", "POST"],

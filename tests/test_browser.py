@@ -235,3 +235,49 @@ def test_hostile_question_and_document_never_run(page, live_url, course_site):
     page.frame_locator("#qa").locator("article.qa-passage", has_text="lighthouse").first.wait_for(timeout=TIMEOUT)
     frame = next(f for f in page.frames if "/widget/" in f.url)
     assert frame.evaluate("window.__xss") is None
+
+
+def test_evaluation_tab_upload_progress_summary_and_downloads(page, live_url, tmp_path):
+    qfile = tmp_path / "questions.csv"
+    qfile.write_text(
+        "id,question,evidence,footnotes,type,colour\n"
+        'good,Who designed the Plan Z-4?,designed by the Ambassadors of USA,1,,red\n'
+        'miss,What is the recipe for a chocolate cake?,flour and cocoa,,,blue\n'
+        'none,What is the capital of Australia?,,,unanswerable,\n'
+        ',,,,,\n',
+        encoding="utf-8",
+    )
+    page.goto(live_url + "/")
+    page.get_by_role("tab", name="Check a question set").click(timeout=TIMEOUT)
+    page.locator("#qa-eval-file input[type=file]").set_input_files(str(qfile))
+    page.locator("#qa-eval-run").click()
+    summary = page.locator("#qa-eval-summary table")
+    summary.wait_for(timeout=TIMEOUT)
+    text = summary.inner_text()
+    assert "hit@1" in text and "questions\t3" in text.replace("  ", "\t")
+    warnings = page.locator(".qa-eval-warnings").inner_text()
+    assert "colour" in warnings and "row 4" in warnings  # unknown column named; bad row by its number
+    ids = page.locator("#qa-eval-questions tr td:first-child").all_inner_texts()
+    assert "miss" in ids[:2] and ids[-1] == "none"  # misses first; the right refusal last
+    links = page.locator("#qa-eval-downloads a")
+    links.first.wait_for(timeout=TIMEOUT)
+    names = page.locator("#qa-eval-downloads").inner_text().replace("\n", "")
+    for name in ("results.csv", "results.jsonl", "summary.json", "report.html"):
+        assert name in names
+    with page.expect_download() as dl:
+        row = page.locator("#qa-eval-downloads tr", has=page.locator(".ext", has_text=".csv"))
+        row.locator("a").first.click()
+    assert "good" in Path(dl.value.path()).read_text(encoding="utf-8")
+    shot(page, "evaluation-tab.png")
+    only_loopback(page)
+
+
+def test_evaluation_tab_refuses_too_many_questions(page, live_url, web_app, tmp_path):
+    limit = web_app.state.settings.web.max_eval_questions
+    qfile = tmp_path / "many.jsonl"
+    qfile.write_text("".join(f'{{"question": "Question number {i}?"}}\n' for i in range(limit + 1)), encoding="utf-8")
+    page.goto(live_url + "/")
+    page.get_by_role("tab", name="Check a question set").click(timeout=TIMEOUT)
+    page.locator("#qa-eval-file input[type=file]").set_input_files(str(qfile))
+    page.locator("#qa-eval-run").click()
+    page.get_by_text(f"the limit here is {limit}").first.wait_for(timeout=TIMEOUT)
