@@ -49,8 +49,21 @@ def _longest_run(needle: list[str], hay: list[str]) -> int:
     return best
 
 
+# A footnote marker copied with a quote: digits glued to the end of a word or punctuation
+# ("autonomy.1 Wasn't", "Kosovo”5"). The answer's text has its markers removed.
+_GLUED_MARKER = re.compile(r"(?<=[^\s\d])\d{1,3}(?=\s|$)")
+
+
 def holds(evidence: str, text: str) -> bool:
-    """True when ``text`` holds ``evidence`` (all of it, or more than half in one run)."""
+    """True when ``text`` holds ``evidence`` (all of it, or more than half in one run), with
+    footnote markers copied into the quote ignored."""
+    if _holds(evidence, text):
+        return True
+    bare = _GLUED_MARKER.sub("", evidence)
+    return bare != evidence and _holds(bare, text)
+
+
+def _holds(evidence: str, text: str) -> bool:
     ev = normalize_words(evidence)
     if not ev:
         return False

@@ -30,3 +30,12 @@ def test_summary_metrics():
     assert s["highlight_accuracy"] == round(1 / 3, 4) and s["citation_accuracy"] == 0.5
     assert s["answered_rate_answerable"] == round(2 / 3, 4) and s["answered_rate_unanswerable"] == 1.0
     assert s["latency_p50_ms"] == 6.5
+
+
+def test_quotes_with_copied_footnote_markers_still_match():
+    from qa.evaluation import holds
+
+    clean = "Serbia should also have such autonomy. Wasn't it the reason for the rejection?"
+    assert holds("have such autonomy.1 Wasn't it", clean)
+    assert holds("such autonomy.”12 Wasn’t it", clean.replace(".", ".”", 1))
+    assert not holds("have such autonomy in 1999", clean)  # a spaced number is a word, not a marker
