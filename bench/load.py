@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,34 +87,39 @@ def run_level(base: str, clients: int, seconds: float, via: str) -> dict[str, fl
     stop = time.monotonic() + seconds
     start = threading.Barrier(clients)
 
-    def api_client(i: int) -> None:
+    def api_asker() -> Callable[[str], str]:
         import httpx
 
-        with httpx.Client(timeout=60) as c:
-            start.wait()
-            n = 0
-            while time.monotonic() < stop:
-                q = QUESTIONS[(i + n) % len(QUESTIONS)]
-                n += 1
-                t = time.perf_counter()
-                try:
-                    r = c.post(base + "/api/ask", json={"question": q})
-                    kind = ("answered" if r.status_code == 200 and r.json()["passages"] else
-                            "busy" if r.status_code == 503 and r.json() == {"detail": BUSY} else "errors")
-                    if kind == "errors":
-                        errors.append(f"{r.status_code} {r.text[:80]}")
-                except Exception as exc:  # a hang (timeout) or a dropped connection
-                    kind = "errors"
-                    errors.append(repr(exc)[:120])
-                with lock:
-                    counts[kind] += 1
-                    if kind == "answered":
-                        lat.append((time.perf_counter() - t) * 1000)
+        c = httpx.Client(timeout=60)
 
-    def gradio_client(i: int) -> None:
+        def ask(q: str) -> str:
+            r = c.post(base + "/api/ask", json={"question": q})
+            if r.status_code == 200 and r.json()["passages"]:
+                return "answered"
+            if r.status_code == 503 and r.json() == {"detail": BUSY}:
+                return "busy"
+            errors.append(f"{r.status_code} {r.text[:80]}")
+            return "errors"
+
+        return ask
+
+    def gradio_asker() -> Callable[[str], str]:
         from gradio_client import Client
 
         c = Client(base + "/", verbose=False)
+
+        def ask(q: str) -> str:
+            try:
+                return "answered" if c.predict(question=q, api_name="/ask")["passages"] else "errors"
+            except Exception as exc:  # Gradio reports a full queue as an exception
+                if "queue is full" in str(exc).lower():
+                    return "busy"
+                raise
+
+        return ask
+
+    def client(i: int) -> None:
+        ask = api_asker() if via == "api" else gradio_asker()
         start.wait()
         n = 0
         while time.monotonic() < stop:
@@ -121,19 +127,16 @@ def run_level(base: str, clients: int, seconds: float, via: str) -> dict[str, fl
             n += 1
             t = time.perf_counter()
             try:
-                got = c.predict(question=q, api_name="/ask")
-                kind = "answered" if got["passages"] else "errors"
-            except Exception as exc:
-                kind = "busy" if "queue is full" in str(exc).lower() else "errors"
-                if kind == "errors":
-                    errors.append(repr(exc)[:120])
+                kind = ask(q)
+            except Exception as exc:  # a hang (timeout) or a dropped connection
+                kind = "errors"
+                errors.append(repr(exc)[:120])
             with lock:
                 counts[kind] += 1
                 if kind == "answered":
                     lat.append((time.perf_counter() - t) * 1000)
 
-    target = api_client if via == "api" else gradio_client
-    threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(clients)]
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
     t0 = time.monotonic()
     for t in threads:
         t.start()

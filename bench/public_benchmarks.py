@@ -402,22 +402,14 @@ def config_params(name: str, candidates: int | None) -> Any:
 
 
 def doc_lists(engine: Any, texts: list[str], depth: int, n_docs: int) -> list[list[str]]:
-    """Top ``n_docs`` documents per question from the top ``depth`` passages (best passage
-    decides; rank order kept)."""
-    pid2doc = {p.passage_id: p.doc_id for p in engine.index.passages}
-    out = []
-    bs = 256
-    for b in range(0, len(texts), bs):
-        for hits in engine.search(texts[b : b + bs], k=depth):
-            seen: dict[str, None] = {}
-            for pid, _score in hits:
-                seen.setdefault(pid2doc[pid], None)
-                if len(seen) >= n_docs:
-                    break
-            out.append(list(seen))
-        if len(texts) > bs:
-            progress(f"  searched {min(b + bs, len(texts))}/{len(texts)}")
-    return out
+    """Top ``n_docs`` documents per question from the top ``depth`` passages (qa.benchmarks)."""
+    from qa.benchmarks import doc_rankings
+
+    def report(done: int, total: int) -> None:
+        if total > 256:
+            progress(f"  searched {done}/{total}")
+
+    return doc_rankings(engine, texts, depth=depth, n_docs=n_docs, on_progress=report)
 
 
 def rrf_lists(a: list[list[str]], b: list[list[str]], k: int = RRF_K) -> list[list[str]]:

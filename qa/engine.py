@@ -26,7 +26,7 @@ from qa.citations import citations_for
 from qa.config import Settings, load_settings
 from qa.errors import IndexError_, QuestionError
 from qa.fusion import convex
-from qa.highlight import best_sentence, highlight_for, sentence_at
+from qa.highlight import asks_mask, best_sentence, highlight_for, sentence_at
 from qa.models import Answer, AnswerPassage, Document
 from qa.store import Index, IndexStore
 
@@ -364,7 +364,7 @@ class Engine:
             s_idx = best_sentence(
                 s.sentence_scores[lo : lo + last - first], overlap, note_scores,
                 lexical_weight=self.params.highlight_overlap_weight, note_weight=self.params.note_weight,
-                prefer=prefer,
+                prefer=prefer, asks=asks_mask(p),
             )
             passages.append(
                 AnswerPassage(

@@ -6,7 +6,7 @@ import numpy as np
 
 from qa.models import Highlight, Passage
 
-__all__ = ["best_sentence", "highlight_for", "sentence_at"]
+__all__ = ["asks_mask", "best_sentence", "highlight_for", "sentence_at"]
 
 
 def best_sentence(
@@ -17,6 +17,8 @@ def best_sentence(
     lexical_weight: float = 0.3,
     note_weight: float = 0.9,
     prefer: np.ndarray | None = None,
+    asks: np.ndarray | None = None,
+    asks_factor: float = 0.85,
 ) -> int:
     """Index of the sentence that best answers, scored like passages are (qa.fusion).
 
@@ -28,13 +30,27 @@ def best_sentence(
         lexical_weight: Weight of the overlap against the cosine (default 0.3).
         note_weight: Factor on a cited note's score (default 0.9).
         prefer: Optional mask; when any sentence is preferred, the best preferred one wins.
+        asks: Optional mask of sentences that are themselves questions (they end in "?"):
+            an author's rhetorical question shares the question's words but rarely answers it,
+            so its own score is multiplied by ``asks_factor`` (default 0.85).
     """
     combined = (1 - lexical_weight) * sentence_scores + lexical_weight * sentence_overlap
+    if asks is not None:
+        combined = np.where(asks, asks_factor * combined, combined)
     if note_scores is not None and len(note_scores):
         combined = np.maximum(combined, note_weight * note_scores)
     if prefer is not None and prefer.any():
         combined = np.where(prefer, combined, -np.inf)
     return int(np.argmax(combined))
+
+
+_CLOSERS = "\"'”’»)]*†‡ \n\t0123456789"
+
+
+def asks_mask(passage: Passage) -> np.ndarray:
+    """Which sentences of the passage end with a question mark (closing quotes, brackets and
+    markers after it allowed)."""
+    return np.array([passage.text[a:b].rstrip(_CLOSERS).endswith("?") for a, b in passage.sentences], dtype=bool)
 
 
 def highlight_for(passage: Passage, index: int) -> Highlight:

@@ -230,11 +230,12 @@ def _main_page(engine: Engine, settings: Settings) -> gr.Blocks:
         history = [*(history or []), answer][-max_turns:]
         return show(history), history, ""
 
-    def on_load(top_k: float, documents: list[str] | None, history: list[Answer], request: gr.Request) -> tuple[str, list[Answer], str]:
+    def on_load(top_k: float, documents: list[str] | None, history: list[Answer], request: gr.Request) -> tuple[Any, ...]:
         q = dict(request.query_params).get("q") if request else None
         if q:
             return ask(q, top_k, documents, history)
-        return show(history), history, ""
+        # leave the question box alone: a student may already be typing
+        return show(history), history, gr.update()
 
     def clear() -> tuple[str, list[Answer]]:
         return show([]), []
