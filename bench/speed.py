@@ -113,8 +113,20 @@ def main() -> None:
         v = model.encode(qs, batch_size=settings.batch_size, normalize_embeddings=True, convert_to_numpy=True)
         index.search(v, 5)
 
-    batch = {"floor": [], "ours": [], "loop": []}
+    from qa.batch import answer_items, judge_run
+    from qa.questions import EvalQuestion
+
+    items = [EvalQuestion(id=str(i + 1), question=q, line=i + 1) for i, q in enumerate(qs)]
+
+    def eval_path() -> None:
+        """What qa eval does: answer in chunks, journal to disk, then judge."""
+        judge_run(items, answer_items(engine, items, answers_path=tmp / "answers.jsonl"))
+
+    batch = {"floor": [], "ours": [], "loop": [], "eval": []}
     for _ in range(max(2, rounds // 2)):
+        t = time.perf_counter()
+        eval_path()
+        batch["eval"].append(n_batch / (time.perf_counter() - t))
         t = time.perf_counter()
         floor_batch()
         batch["floor"].append(n_batch / (time.perf_counter() - t))
@@ -148,6 +160,7 @@ def main() -> None:
             "n": n_batch, "floor": round(qps["floor"], 1), "ask_many": round(qps["ours"], 1), "ask_loop": round(qps["loop"], 1),
             "ask_many_vs_floor": round(qps["ours"] / qps["floor"], 3),
             "ask_many_vs_loop": round(qps["ours"] / qps["loop"], 3),
+            "eval": round(qps["eval"], 1), "eval_vs_loop": round(qps["eval"] / qps["loop"], 3),
         },
         "build_s": {"median": round(statistics.median(builds), 2), "runs": [round(b, 2) for b in builds],
                     "passages": len(engine.index.passages)},
@@ -161,6 +174,7 @@ def main() -> None:
     print(f"| one warm question (ms) | {w['floor']} | {w['ours']} | {w['ratio']}x |")
     print(f"| {n_batch} questions, ask_many (q/s) | {b['floor']} | {b['ask_many']} | {b['ask_many_vs_floor']}x |")
     print(f"| ask_many vs a loop of ask (q/s) | {b['ask_loop']} | {b['ask_many']} | {b['ask_many_vs_loop']}x |")
+    print(f"| qa eval path (answer_items + judge) vs a loop of ask (q/s) | {b['ask_loop']} | {b['eval']} | {b['eval_vs_loop']}x |")
     print(f"| cold start to first answer (s) | {c['floor']} | {c['ours']} | {c['ratio']}x |")
     print(f"| index build after model load (s) | | {res['build_s']['median']} | |")
     print(f"wrote {args.out}")
