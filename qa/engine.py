@@ -81,15 +81,11 @@ class Engine:
         logged in one line and rebuilt atomically; without it the IndexError_ is raised.
         """
         settings = settings or load_settings()
+        given = embedder
         if embedder is None:
-            from qa.embedding import SentenceTransformerEmbedder
+            from qa.embedding import load_embedder
 
-            embedder = SentenceTransformerEmbedder(
-                settings.model,
-                device=settings.device,
-                threads=settings.threads,
-                hash_cache=settings.index_dir / ".model-hashes.json",
-            )
+            embedder = load_embedder(settings)
         store = IndexStore(settings.index_path)
         index = None
         if not rebuild:
@@ -109,9 +105,18 @@ class Engine:
                     raise
                 logger.warning("rebuilding the index: %s", exc)
         if index is None:
+            builder = given if given is not None else embedder
+            if getattr(builder, "backend", "torch") != "torch":
+                # the index is built with sentence-transformers, the reference; queries may use ONNX
+                from qa.embedding import SentenceTransformerEmbedder
+
+                builder = SentenceTransformerEmbedder(
+                    settings.model, device=settings.device, threads=settings.threads,
+                    hash_cache=settings.index_dir / ".model-hashes.json",
+                )
             index = store.build(
                 settings.corpus_dir,
-                embedder,
+                builder,
                 passage_params=settings.passages,
                 bm25_params=settings.bm25,
                 batch_size=settings.batch_size,

@@ -154,3 +154,15 @@ def live_url(web_app):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def onnx_export(tmp_path_factory, embedder):
+    """The model exported to ONNX once per session: (index folder holding .onnx/, the export)."""
+    from qa.embedding import resolve_model_path
+    from qa.onnx_embedder import export_onnx, onnx_cache_dir
+
+    index_dir = tmp_path_factory.mktemp("onnx-index")
+    folder = onnx_cache_dir(index_dir, embedder.hash)
+    export_onnx(resolve_model_path(embedder.name), embedder.name, embedder.hash, folder)
+    return index_dir, folder

@@ -11,12 +11,13 @@ from qa.cli import cli
 
 
 @pytest.fixture
-def run(make_settings, essay_engine):
+def run(make_settings, essay_engine, onnx_export):
     settings = make_settings()
-    # reuse the session's built index: copy it where these settings look
+    # reuse the session's built index and ONNX export: put them where these settings look
     import shutil
 
     shutil.copytree(essay_engine.settings.index_path, settings.index_path)
+    (settings.index_dir / ".onnx").symlink_to(onnx_export[0] / ".onnx", target_is_directory=True)
     base = ["--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir)]
 
     def invoke(*args, **kw):

@@ -1,0 +1,272 @@
+"""The query path without PyTorch: the sentence-transformers model exported to ONNX, run by
+onnxruntime, tokenised by the ``tokenizers`` library, pooled here.
+
+Why not fastembed's custom local model: it gives the same vectors (checked, cosine 0.9999999)
+but adds about 0.6 s of imports (huggingface_hub and more) to every cold start; what it would
+do for us is a masked mean and an L2 norm, a few lines below. onnxruntime and tokenizers are
+the libraries fastembed itself runs on.
+
+The export (``export_onnx``) needs torch and transformers, like the index build: it runs
+once per model, into a cache folder under the index folder, ``<index_dir>/.onnx/<hash>/``:
+
+    model.onnx           the transformer, last_hidden_state out, dynamic batch and length
+    tokenizer.json       the model's tokenizer, truncation set to the model's max_seq_length
+    onnx-manifest.json   written last: source model name and sha256, model.onnx's sha256,
+                         pooling, normalisation, max_seq_length, dimension, exporter versions
+
+Only the pooling that sentence-transformers models commonly use is supported: mean or CLS,
+with or without a Normalize module; ``pooling_of`` says why another model is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.errors import ModelError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["FORMAT", "OnnxEmbedder", "Pooling", "export_onnx", "onnx_cache_dir", "pooling_of"]
+
+FORMAT = 1
+OPSET = 17
+MANIFEST = "onnx-manifest.json"
+
+
+class Pooling:
+    """How token vectors become one sentence vector, read from the model folder."""
+
+    def __init__(self, mode: str, normalize: bool, max_seq_length: int, dimension: int) -> None:
+        self.mode, self.normalize, self.max_seq_length, self.dimension = mode, normalize, max_seq_length, dimension
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"mode": self.mode, "normalize": self.normalize, "max_seq_length": self.max_seq_length,
+                "dimension": self.dimension}
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def pooling_of(model_path: Path) -> tuple[Pooling | None, str]:
+    """The model's pooling when the ONNX path supports it, else (None, why not)."""
+    modules = _read_json(model_path / "modules.json")
+    if not isinstance(modules, list):
+        return None, f"'{model_path}' has no readable modules.json"
+    kinds = [str(m.get("type", "")) for m in modules]
+    pool_dirs = [m.get("path", "") for m in modules if str(m.get("type", "")).endswith("Pooling")]
+    if len(pool_dirs) != 1:
+        return None, "the model has no single Pooling module"
+    known = ("Transformer", "Pooling", "Normalize")
+    other = [k for k in kinds if not k.endswith(known)]
+    if other:
+        return None, f"the model has modules the ONNX path does not run: {', '.join(other)}"
+    cfg = _read_json(model_path / pool_dirs[0] / "config.json") or {}
+    modes = [k for k, v in cfg.items() if k.startswith("pooling_mode_") and v is True]
+    if modes == ["pooling_mode_mean_tokens"]:
+        mode = "mean"
+    elif modes == ["pooling_mode_cls_token"]:
+        mode = "cls"
+    else:
+        return None, f"its pooling ({', '.join(modes) or 'none'}) is not mean or CLS"
+    st_cfg = _read_json(model_path / "sentence_bert_config.json") or {}
+    config = _read_json(model_path / "config.json") or {}
+    max_len = int(st_cfg.get("max_seq_length") or config.get("max_position_embeddings") or 512)
+    dim = int(cfg.get("word_embedding_dimension") or config.get("hidden_size") or 0)
+    if not (model_path / "tokenizer.json").is_file():
+        return None, "the model has no tokenizer.json (a fast tokenizer) to run without transformers"
+    return Pooling(mode, any(k.endswith("Normalize") for k in kinds), max_len, dim), ""
+
+
+def onnx_cache_dir(index_dir: Path, model_sha256: str) -> Path:
+    return index_dir / ".onnx" / model_sha256[:16]
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _stamp(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def export_onnx(model_path: Path, model_name: str, model_sha256: str, target: Path) -> Path:
+    """Export the model to ``target`` (atomically: a staging folder, then a rename).
+
+    Raises:
+        ModelError: The model's pooling is not supported, or the export failed.
+    """
+    pooling, why = pooling_of(model_path)
+    if pooling is None:
+        raise ModelError(f"Model '{model_name}' cannot run on ONNX: {why}.")
+    try:
+        import torch
+        import transformers
+        from transformers import AutoModel
+    except ImportError as exc:
+        raise ModelError("Exporting the model to ONNX needs torch and transformers: "
+                         "pip install torch==2.13.0 && pip install sentence-transformers") from exc
+    t0 = time.perf_counter()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        model = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()
+
+        class Wrapper(torch.nn.Module):
+            """Calls the model with keyword arguments: with transformers 5, exporting the raw
+            model fails on positional ones ('multiple values for argument use_cache')."""
+
+            def __init__(self, inner: Any) -> None:
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+                return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                                  token_type_ids=token_type_ids).last_hidden_state
+
+        ids = torch.tensor([[101, 7592, 2088, 102, 0], [101, 7592, 1010, 2088, 102]])
+        mask = (ids != 0).long()
+        dyn = {0: "batch", 1: "seq"}
+        import warnings
+
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer and legacy-exporter notices
+            torch.onnx.export(
+                Wrapper(model), (ids, mask, torch.zeros_like(ids)), str(staging / "model.onnx"),
+                input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["last_hidden_state"],
+                dynamic_axes={"input_ids": dyn, "attention_mask": dyn, "token_type_ids": dyn, "last_hidden_state": dyn},
+                opset_version=OPSET, dynamo=False, do_constant_folding=True,
+            )
+        tok = json.loads((model_path / "tokenizer.json").read_text(encoding="utf-8"))
+        # the packaged tokenizer.json may carry other limits (128, or fixed padding): the
+        # model's max_seq_length is what sentence-transformers truncates at
+        tok["truncation"] = {"direction": "Right", "max_length": pooling.max_seq_length,
+                             "strategy": "LongestFirst", "stride": 0}
+        tok["padding"] = None
+        (staging / "tokenizer.json").write_text(json.dumps(tok, ensure_ascii=False), encoding="utf-8")
+        manifest = {
+            "format": FORMAT, "model_name": model_name, "model_sha256": model_sha256,
+            "onnx_sha256": _sha256(staging / "model.onnx"), "onnx_stamp": "",
+            "pooling": pooling.as_dict(), "opset": OPSET,
+            "exporter": {"torch": torch.__version__, "transformers": transformers.__version__,
+                         "python": sys.version.split()[0]},
+            "seconds": round(time.perf_counter() - t0, 2),
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise ModelError(f"Exporting model '{model_name}' to ONNX failed: {exc}") from exc
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    logger.info("exported %s to ONNX at %s in %.1f s", model_name, target, time.perf_counter() - t0)
+    return target
+
+
+class OnnxEmbedder:
+    """Encodes with the exported model; no torch, transformers or sentence-transformers.
+
+    Raises:
+        ModelError: The cache folder is missing, incomplete, for another model, or its
+            model.onnx does not match the manifest's hash (the caller re-exports).
+    """
+
+    def __init__(self, folder: Path, *, model_name: str, model_sha256: str, threads: int | None = None) -> None:
+        manifest = _read_json(folder / MANIFEST)
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise ModelError(f"No usable ONNX export at '{folder}'.")
+        if manifest.get("model_sha256") != model_sha256:
+            raise ModelError(f"The ONNX export at '{folder}' is of another model.")
+        onnx_file = folder / "model.onnx"
+        if not onnx_file.is_file() or not (folder / "tokenizer.json").is_file():
+            raise ModelError(f"The ONNX export at '{folder}' is incomplete.")
+        # hash the 90 MB file only when its size or mtime changed since it was last checked
+        stamp_file = folder / ".verified"
+        stamp = _stamp(onnx_file)
+        if not stamp_file.is_file() or stamp_file.read_text() != stamp:
+            if _sha256(onnx_file) != manifest["onnx_sha256"]:
+                raise ModelError(f"'{onnx_file}' does not match its manifest hash.")
+            try:
+                stamp_file.write_text(stamp)
+            except OSError:
+                pass
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise ModelError("The ONNX backend needs onnxruntime and tokenizers: pip install onnxruntime tokenizers") from exc
+        p = manifest["pooling"]
+        self.name = model_name
+        self.hash = model_sha256
+        self.dimension = int(p["dimension"])
+        self.max_tokens = int(p["max_seq_length"])
+        self._mode = p["mode"]
+        self._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tok.enable_truncation(max_length=self.max_tokens)
+        pad = self._tok.token_to_id("[PAD]") if self._tok.token_to_id("[PAD]") is not None else 0
+        self._tok.enable_padding(pad_id=pad)
+        self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._counter.no_truncation()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:
+            raise ModelError(f"onnxruntime cannot load '{onnx_file}': {exc}") from exc
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self.backend = "onnx"
+
+    def encode(self, texts: list[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        # like sentence-transformers: batches of similar length pad less
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for b in range(0, len(texts), batch_size):
+            rows = order[b : b + batch_size]
+            enc = self._tok.encode_batch([texts[i] for i in rows])
+            ids = np.array([e.ids for e in enc], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+            feed = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feed["token_type_ids"] = np.zeros_like(ids)
+            hidden = self._session.run(None, feed)[0]
+            if self._mode == "cls":
+                pooled = hidden[:, 0, :]
+            else:
+                m = mask[..., None].astype(np.float32)
+                pooled = (hidden * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
+            # always L2-normalised, as SentenceTransformerEmbedder encodes (the index holds cosines)
+            pooled = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+            out[rows] = pooled
+        return out
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Word pieces of each text without the special tokens the model adds."""
+        return [len(e.ids) for e in self._counter.encode_batch(list(texts), add_special_tokens=False)]

@@ -1,0 +1,122 @@
+"""The ONNX query path: same vectors and rankings as sentence-transformers, no torch at query
+time, a corrupt export rebuilt, and the fallback for a model it cannot run."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, shared_file
+
+from qa.errors import ModelError
+
+
+@pytest.fixture(scope="module")
+def onnx_embedder(onnx_export, embedder):
+    from qa.onnx_embedder import OnnxEmbedder
+
+    return OnnxEmbedder(onnx_export[1], model_name=embedder.name, model_sha256=embedder.hash, threads=1)
+
+
+def own_questions() -> list[str]:
+    from qa.questions import EvalQuestion, read_questions
+
+    items, _ = read_questions(ROOT / "bench" / "data" / "essay_questions.jsonl")
+    return [q.question for q in items if isinstance(q, EvalQuestion)]
+
+
+def test_vectors_equal_sentence_transformers(onnx_embedder, embedder, essay_doc):
+    texts = [essay_doc.text[s.start:s.end] for s in essay_doc.sentences] + own_questions()
+    texts += [" ".join(essay_doc.text.split()[:400]), "?", "Kosovo"]  # past 256 word pieces; tiny ones
+    a = embedder.encode(texts, batch_size=32)
+    b = onnx_embedder.encode(texts, batch_size=16)
+    cos = (a * b).sum(1)
+    assert len(texts) > 200 and cos.min() >= 0.9999, (cos.min(), texts[int(cos.argmin())][:80])
+    assert onnx_embedder.count_tokens(texts[:50]) == embedder.count_tokens(texts[:50])
+
+
+def test_top_five_agree_with_the_torch_path(onnx_embedder, essay_engine):
+    from qa.engine import Engine
+
+    onnx_engine = Engine(essay_engine.index, onnx_embedder, settings=essay_engine.settings)
+    questions = own_questions()
+    samples = shared_file("samples", "sample_questions.jsonl")
+    if samples.is_file():
+        from qa.questions import EvalQuestion, read_questions
+
+        items, _ = read_questions(samples)
+        questions += [q.question for q in items if isinstance(q, EvalQuestion)]
+    for q in questions:
+        want = [p.passage_id for p in essay_engine.ask(q).passages]
+        got = [p.passage_id for p in onnx_engine.ask(q).passages]
+        assert got == want, q
+
+
+def test_cold_ask_never_imports_torch(tmp_path, essay_engine, onnx_export):
+    index_dir = tmp_path / "index"
+    shutil.copytree(essay_engine.settings.index_path, index_dir / "main")
+    (index_dir / ".onnx").symlink_to(onnx_export[0] / ".onnx", target_is_directory=True)
+    script = (
+        "import json, sys\n"
+        "from click.testing import CliRunner\n"
+        "from qa.cli import cli\n"
+        "r = CliRunner().invoke(cli, ['ask', '--json', 'Why would Russia not enter into a conflict with NATO?'])\n"
+        "heavy = [m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules]\n"
+        "print(json.dumps({'code': r.exit_code, 'out': r.output, 'heavy': heavy}))\n"
+    )
+    env = {**os.environ, "QA_INDEX_DIR": str(index_dir), "QA_CORPUS_DIR": str(essay_engine.settings.corpus_dir),
+           "QA_BACKEND": "auto", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert res["code"] == 0, res["out"]
+    assert res["heavy"] == []
+    answer = json.loads(res["out"])
+    assert "would not enter into a conflict with NATO" in answer["passages"][0]["highlight"]["text"]
+
+
+def test_corrupt_export_is_rebuilt(tmp_path, onnx_export, embedder, caplog):
+    from qa.config import Settings
+    from qa.embedding import load_embedder
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(onnx_export[0] / ".onnx", index_dir / ".onnx")
+    onnx_file = onnx_export[1].name
+    with (index_dir / ".onnx" / onnx_file / "model.onnx").open("r+b") as fh:
+        fh.seek(1000)
+        fh.write(b"\0" * 64)
+    settings = Settings(index_dir=index_dir)
+    with caplog.at_level(logging.INFO):
+        emb = load_embedder(settings)
+    assert "re-exporting the model to ONNX" in caplog.text and "does not match its manifest hash" in caplog.text
+    assert emb.backend == "onnx"
+    v = emb.encode(["Kosovo and Serbia"])
+    assert float(v[0] @ embedder.encode(["Kosovo and Serbia"])[0]) >= 0.9999
+
+
+def test_unsupported_pooling_falls_back_with_one_line(tmp_path, embedder, caplog):
+    from qa.config import Settings
+    from qa.embedding import load_embedder, resolve_model_path
+
+    src = resolve_model_path(embedder.name)
+    copy = tmp_path / "model"
+    for f in src.rglob("*"):
+        if f.is_file():
+            (copy / f.relative_to(src)).parent.mkdir(parents=True, exist_ok=True)
+            (copy / f.relative_to(src)).symlink_to(f)
+    pool = copy / "1_Pooling" / "config.json"
+    cfg = json.loads(pool.read_text())
+    cfg.update(pooling_mode_mean_tokens=False, pooling_mode_max_tokens=True)
+    pool.unlink()
+    pool.write_text(json.dumps(cfg))
+    with caplog.at_level(logging.WARNING):
+        emb = load_embedder(Settings(index_dir=tmp_path / "index", model=str(copy)))
+    assert emb.backend == "torch"
+    lines = [r for r in caplog.records if "cannot run on ONNX" in r.getMessage()]
+    assert len(lines) == 1 and "pooling_mode_max_tokens" in lines[0].getMessage()
+    with pytest.raises(ModelError, match="QA_BACKEND=torch"):
+        load_embedder(Settings(index_dir=tmp_path / "index", model=str(copy), backend="onnx"))
