@@ -20,7 +20,6 @@ with or without a Normalize module; ``pooling_of`` says why another model is not
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -34,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from qa.errors import ModelError
+from qa.store import sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -94,14 +94,6 @@ def pooling_of(model_path: Path) -> tuple[Pooling | None, str]:
 
 def onnx_cache_dir(index_dir: Path, model_sha256: str) -> Path:
     return index_dir / ".onnx" / model_sha256[:16]
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _stamp(path: Path) -> str:
@@ -166,7 +158,7 @@ def export_onnx(model_path: Path, model_name: str, model_sha256: str, target: Pa
         (staging / "tokenizer.json").write_text(json.dumps(tok, ensure_ascii=False), encoding="utf-8")
         manifest = {
             "format": FORMAT, "model_name": model_name, "model_sha256": model_sha256,
-            "onnx_sha256": _sha256(staging / "model.onnx"), "onnx_stamp": "",
+            "onnx_sha256": sha256_file(staging / "model.onnx"), "onnx_stamp": "",
             "pooling": pooling.as_dict(), "opset": OPSET,
             "exporter": {"torch": torch.__version__, "transformers": transformers.__version__,
                          "python": sys.version.split()[0]},
@@ -208,7 +200,7 @@ class OnnxEmbedder:
         stamp_file = folder / ".verified"
         stamp = _stamp(onnx_file)
         if not stamp_file.is_file() or stamp_file.read_text() != stamp:
-            if _sha256(onnx_file) != manifest["onnx_sha256"]:
+            if sha256_file(onnx_file) != manifest["onnx_sha256"]:
                 raise ModelError(f"'{onnx_file}' does not match its manifest hash.")
             try:
                 stamp_file.write_text(stamp)

@@ -126,7 +126,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             tmp.unlink()
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -139,7 +139,7 @@ def corpus_files(corpus_dir: Path) -> dict[str, str]:
     if not corpus_dir.is_dir():
         return {}
     return {
-        p.relative_to(corpus_dir).as_posix(): _sha256_file(p)
+        p.relative_to(corpus_dir).as_posix(): sha256_file(p)
         for p in sorted(corpus_dir.rglob("*"))
         if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUPPORTED_SUFFIXES
     }
@@ -260,7 +260,7 @@ class IndexStore:
                 bm25=bm25_params,
                 corpus=CorpusInfo(sha256=_corpus_hash(files), num_documents=len(docs), files=files),
                 counts={"documents": len(docs), "passages": np_, "sentences": ns, "notes": len(notes)},
-                artifacts={name: _sha256_file(staging / name) for name in _ARTEFACTS},
+                artifacts={name: sha256_file(staging / name) for name in _ARTEFACTS},
             )
             atomic_write_text(staging / "manifest.json", manifest.model_dump_json(indent=2))
             self._swap_in(staging)
@@ -349,7 +349,7 @@ class IndexStore:
                 f = p / name
                 if not f.is_file():
                     raise IndexCorruptError(f"Index at '{p}' lacks '{name}'. It will be rebuilt.")
-                if _sha256_file(f) != digest:
+                if sha256_file(f) != digest:
                     raise IndexCorruptError(f"Index file '{f}' does not match its manifest hash. It will be rebuilt.")
         try:
             documents = [Document.model_validate_json(line) for line in _lines(p / "documents.jsonl")]
