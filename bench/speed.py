@@ -51,10 +51,23 @@ def median_ms(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
-def cold(cmd: list[str], env: dict[str, str]) -> float:
+PEAK_RSS_MB: dict[str, list[float]] = {"floor": [], "ours": []}
+
+
+def cold(cmd: list[str], env: dict[str, str], who: str | None = None) -> float:
+    """Seconds from launch to exit of a fresh process; its peak RSS is kept under ``who``.
+
+    The peak RSS comes from GNU time, which forks the command from its own small process
+    (a child forked from this one would count this process's pages in its ru_maxrss).
+    """
     t = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=ROOT)
-    return time.perf_counter() - t
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], env=env, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd} failed: {proc.stderr[-1000:]}")
+    if who:
+        PEAK_RSS_MB[who].append(int(proc.stderr.strip().splitlines()[-1]) / 1024)
+    return elapsed
 
 
 FLOOR_COLD = """
@@ -73,7 +86,14 @@ def main() -> None:
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "speed.json")
+    ap.add_argument("--backend", choices=["torch", "onnx"], default="torch",
+                    help="Our query path (the floor is always sentence-transformers on torch).")
+    ap.add_argument("--threads", type=int, default=None, help="Threads for the floor and ours (default: all).")
     args = ap.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     rounds, repeat, n_batch, n_cold = (3, 20, 300, 3) if args.quick else (5, 50, 1000, 5)
 
     from qa.config import Settings
@@ -90,6 +110,11 @@ def main() -> None:
         builds.append(time.perf_counter() - t)
     model = embedder.model
     index = engine.index.passage_vectors.index
+    if args.backend == "onnx":
+        from qa.embedding import load_embedder
+
+        engine = Engine(engine.index, load_embedder(settings.model_copy(update={"backend": "onnx", "threads": args.threads})),
+                        settings=settings)
 
     def floor_one(q: str = QUESTION) -> None:
         v = model.encode([q], normalize_embeddings=True, convert_to_numpy=True)
@@ -140,15 +165,18 @@ def main() -> None:
     qps = {k: statistics.median(v) for k, v in batch.items()}
 
     # cold start: a fresh process from a saved index to its first answer
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "QA_INDEX_DIR": str(tmp), "QA_CORPUS_DIR": str(ROOT / "corpus")}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "QA_INDEX_DIR": str(tmp), "QA_CORPUS_DIR": str(ROOT / "corpus"),
+           "QA_BACKEND": args.backend}
+    if args.threads:
+        env.update(QA_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
     py = sys.executable
     floor_cmd = [py, "-c", FLOOR_COLD, str(settings.index_path / "passages.faiss"), QUESTION]
     ours_cmd = [py, "-m", "qa", "ask", "--json", QUESTION]
     cold(ours_cmd, env)  # warm the OS file cache and the model hash cache
     colds = {"floor": [], "ours": []}
     for _ in range(n_cold):
-        colds["floor"].append(cold(floor_cmd, env))
-        colds["ours"].append(cold(ours_cmd, env))
+        colds["floor"].append(cold(floor_cmd, env, "floor"))
+        colds["ours"].append(cold(ours_cmd, env, "ours"))
     cold_s = {k: statistics.median(v) for k, v in colds.items()}
 
     res = {
@@ -166,6 +194,8 @@ def main() -> None:
                     "passages": len(engine.index.passages)},
         "cold_start_s": {"floor": round(cold_s["floor"], 2), "ours": round(cold_s["ours"], 2),
                          "ratio": round(cold_s["ours"] / cold_s["floor"], 3), "runs": colds},
+        "peak_rss_mb": {k: round(statistics.median(v), 1) for k, v in PEAK_RSS_MB.items()},
+        "backend": args.backend, "threads": args.threads or os.cpu_count(),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=2))
@@ -176,7 +206,10 @@ def main() -> None:
     print(f"| ask_many vs a loop of ask (q/s) | {b['ask_loop']} | {b['ask_many']} | {b['ask_many_vs_loop']}x |")
     print(f"| qa eval path (answer_items + judge) vs a loop of ask (q/s) | {b['ask_loop']} | {b['eval']} | {b['eval_vs_loop']}x |")
     print(f"| cold start to first answer (s) | {c['floor']} | {c['ours']} | {c['ratio']}x |")
+    r = res["peak_rss_mb"]
+    print(f"| peak RSS of the cold process (MB) | {r['floor']} | {r['ours']} | {round(r['ours'] / r['floor'], 3)}x |")
     print(f"| index build after model load (s) | | {res['build_s']['median']} | |")
+    print(f"backend {res['backend']}, threads {res['threads']}")
     print(f"wrote {args.out}")
 
 
