@@ -34,10 +34,6 @@ def bad_line_record(item: BadLine) -> dict[str, Any]:
     return {"id": item.id, "error": item.message, "answered": False, "passages": []}
 
 
-def _expected_id(item: EvalQuestion | BadLine) -> str:
-    return item.id
-
-
 def read_done(path: Path, items: Sequence[EvalQuestion | BadLine]) -> list[str]:
     """The lines of an earlier run's answers file that answer the first items, in order.
 
@@ -60,7 +56,7 @@ def read_done(path: Path, items: Sequence[EvalQuestion | BadLine]) -> list[str]:
                 obj = json.loads(line)
             except json.JSONDecodeError:
                 break
-            want = _expected_id(items[no - 1])
+            want = items[no - 1].id
             if str(obj.get("id") if obj.get("id") is not None else no) != want:
                 raise QuestionFileError(
                     f"'{path}' line {no} answers question id {obj.get('id')!r}, but line {no} of the question "

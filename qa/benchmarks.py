@@ -146,7 +146,7 @@ def doc_rankings(engine: Any, texts: list[str], *, depth: int = DEPTH, n_docs: i
 
 
 def _open_engine(bench: Benchmark, settings: Any, *, show_progress: bool) -> Any:
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa.embedding import torch_embedder
     from qa.engine import Engine
     from qa.reader import plain_document
     from qa.store import IndexStore
@@ -155,10 +155,7 @@ def _open_engine(bench: Benchmark, settings: Any, *, show_progress: bool) -> Any
     digest = hashlib.sha256("".join(f"{d.doc_id}\0{d.sha256}\n" for d in docs).encode()).hexdigest()[:12]
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", bench.name)[:40]
     index_path = settings.index_dir / f"bench-{slug}-{digest}"
-    embedder = SentenceTransformerEmbedder(
-        settings.model, device=settings.device, threads=settings.threads,
-        hash_cache=settings.index_dir / ".model-hashes.json",
-    )
+    embedder = torch_embedder(settings)
     store = IndexStore(index_path)
     index = None
     if (index_path / "manifest.json").is_file():

@@ -237,8 +237,8 @@ def _eval_questions(
         raise click.ClickException(f"{bad[0].message} (--strict)")
     if not any(isinstance(i, EvalQuestion) for i in items):
         raise click.ClickException(f"'{file}' holds no usable question.")
-    settings = _settings(ctx)
     engine = _engine(ctx)
+    settings = engine.settings
     docs = {i.document for i in items if isinstance(i, EvalQuestion) and i.document}
     unknown_docs = sorted(d for d in docs if d not in engine.documents)
     if unknown_docs:

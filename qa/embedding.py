@@ -21,7 +21,9 @@ from qa.errors import ModelError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Embedder", "SentenceTransformerEmbedder", "load_embedder", "model_hash", "resolve_model_path"]
+__all__ = [
+    "Embedder", "SentenceTransformerEmbedder", "load_embedder", "model_hash", "resolve_model_path", "torch_embedder",
+]
 
 _DEFAULT_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 _HASHED_SUFFIXES = (".json", ".txt", ".safetensors", ".bin", ".model", ".onnx")
@@ -174,6 +176,12 @@ class SentenceTransformerEmbedder:
         return [len(ids) for ids in enc]
 
 
+def torch_embedder(settings: Any) -> SentenceTransformerEmbedder:
+    """The sentence-transformers embedder the settings name (the reference; builds use it)."""
+    return SentenceTransformerEmbedder(settings.model, device=settings.device, threads=settings.threads,
+                                       hash_cache=settings.index_dir / ".model-hashes.json")
+
+
 def load_embedder(settings: Any) -> Any:
     """The query embedder the settings ask for (``settings.backend``).
 
@@ -184,10 +192,8 @@ def load_embedder(settings: Any) -> Any:
     Raises:
         ModelError: The model is missing, or ``onnx`` was asked for a model it cannot run.
     """
-    hash_cache = settings.index_dir / ".model-hashes.json"
     if settings.backend == "torch":
-        return SentenceTransformerEmbedder(settings.model, device=settings.device, threads=settings.threads,
-                                           hash_cache=hash_cache)
+        return torch_embedder(settings)
     from qa.onnx_embedder import OnnxEmbedder, export_onnx, onnx_cache_dir, pooling_of
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -198,9 +204,8 @@ def load_embedder(settings: Any) -> Any:
             raise ModelError(f"Model '{settings.model}' cannot run on ONNX: {why}. Set QA_BACKEND=torch or auto.")
         logger.warning("using sentence-transformers (torch) for queries: model '%s' cannot run on ONNX: %s",
                        settings.model, why)
-        return SentenceTransformerEmbedder(settings.model, device=settings.device, threads=settings.threads,
-                                           hash_cache=hash_cache)
-    digest = model_hash(path, hash_cache)
+        return torch_embedder(settings)
+    digest = model_hash(path, settings.index_dir / ".model-hashes.json")
     folder = onnx_cache_dir(settings.index_dir, digest)
     try:
         return OnnxEmbedder(folder, model_name=settings.model, model_sha256=digest, threads=settings.threads)

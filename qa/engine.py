@@ -81,7 +81,6 @@ class Engine:
         logged in one line and rebuilt atomically; without it the IndexError_ is raised.
         """
         settings = settings or load_settings()
-        given = embedder
         if embedder is None:
             from qa.embedding import load_embedder
 
@@ -105,15 +104,12 @@ class Engine:
                     raise
                 logger.warning("rebuilding the index: %s", exc)
         if index is None:
-            builder = given if given is not None else embedder
-            if getattr(builder, "backend", "torch") != "torch":
+            builder = embedder
+            if getattr(embedder, "backend", "torch") != "torch":
                 # the index is built with sentence-transformers, the reference; queries may use ONNX
-                from qa.embedding import SentenceTransformerEmbedder
+                from qa.embedding import torch_embedder
 
-                builder = SentenceTransformerEmbedder(
-                    settings.model, device=settings.device, threads=settings.threads,
-                    hash_cache=settings.index_dir / ".model-hashes.json",
-                )
+                builder = torch_embedder(settings)
             index = store.build(
                 settings.corpus_dir,
                 builder,

@@ -221,8 +221,8 @@ class OnnxEmbedder:
         self._tok.enable_truncation(max_length=self.max_tokens)
         pad = self._tok.token_to_id("[PAD]") if self._tok.token_to_id("[PAD]") is not None else 0
         self._tok.enable_padding(pad_id=pad)
-        self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._counter.no_truncation()
+        self._tokenizer_file = folder / "tokenizer.json"
+        self._counter: Any = None  # an untruncated copy, made on the first count_tokens
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
@@ -261,4 +261,9 @@ class OnnxEmbedder:
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Word pieces of each text without the special tokens the model adds."""
+        if self._counter is None:
+            from tokenizers import Tokenizer
+
+            self._counter = Tokenizer.from_file(str(self._tokenizer_file))
+            self._counter.no_truncation()
         return [len(e.ids) for e in self._counter.encode_batch(list(texts), add_special_tokens=False)]
