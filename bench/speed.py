@@ -89,6 +89,8 @@ def main() -> None:
     ap.add_argument("--backend", choices=["torch", "onnx"], default="torch",
                     help="Our query path (the floor is always sentence-transformers on torch).")
     ap.add_argument("--threads", type=int, default=None, help="Threads for the floor and ours (default: all).")
+    ap.add_argument("--quantize", choices=["none", "int8"], default=None,
+                    help="The ONNX model's weights (default: the setting's default).")
     args = ap.parse_args()
     if args.threads:
         import torch
@@ -102,6 +104,7 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="qa-speed-"))
     settings = Settings(corpus_dir=ROOT / "corpus", index_dir=tmp)
+    quantize = args.quantize or settings.quantize
     embedder = SentenceTransformerEmbedder()
     builds = []
     for _ in range(3):
@@ -113,7 +116,7 @@ def main() -> None:
     if args.backend == "onnx":
         from qa.embedding import load_embedder
 
-        engine = Engine(engine.index, load_embedder(settings.model_copy(update={"backend": "onnx", "threads": args.threads})),
+        engine = Engine(engine.index, load_embedder(settings.model_copy(update={"backend": "onnx", "threads": args.threads, "quantize": quantize})),
                         settings=settings)
 
     def floor_one(q: str = QUESTION) -> None:
@@ -166,7 +169,7 @@ def main() -> None:
 
     # cold start: a fresh process from a saved index to its first answer
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "QA_INDEX_DIR": str(tmp), "QA_CORPUS_DIR": str(ROOT / "corpus"),
-           "QA_BACKEND": args.backend}
+           "QA_BACKEND": args.backend, "QA_QUANTIZE": quantize if args.backend == "onnx" else "none"}
     if args.threads:
         env.update(QA_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
     py = sys.executable
@@ -196,6 +199,7 @@ def main() -> None:
                          "ratio": round(cold_s["ours"] / cold_s["floor"], 3), "runs": colds},
         "peak_rss_mb": {k: round(statistics.median(v), 1) for k, v in PEAK_RSS_MB.items()},
         "backend": args.backend, "threads": args.threads or os.cpu_count(),
+        "quantize": quantize if args.backend == "onnx" else "none",
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=2))
@@ -209,7 +213,7 @@ def main() -> None:
     r = res["peak_rss_mb"]
     print(f"| peak RSS of the cold process (MB) | {r['floor']} | {r['ours']} | {round(r['ours'] / r['floor'], 3)}x |")
     print(f"| index build after model load (s) | | {res['build_s']['median']} | |")
-    print(f"backend {res['backend']}, threads {res['threads']}")
+    print(f"backend {res['backend']}, quantize {res['quantize']}, threads {res['threads']}")
     print(f"wrote {args.out}")
 
 

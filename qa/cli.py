@@ -348,9 +348,9 @@ def _benchmark(
             path, kind, settings, split=split, limit=limit, show_progress=show_progress,
             on_progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
+    _print_summary(summary)  # first: the figures are seen even if the file cannot be written
     if summary_path:
         atomic_write_text(summary_path, json.dumps(summary, indent=2, ensure_ascii=False))
-    _print_summary(summary)
 
 
 def main() -> None:

@@ -169,6 +169,12 @@ class Settings(BaseSettings):
         "made once under index_dir/.onnx; no torch at query time), 'torch' (sentence-transformers), "
         "or 'auto' (ONNX when the model's pooling is mean or CLS, else torch). Index builds always use torch.",
     )
+    quantize: Literal["none", "int8"] = Field(
+        default="none",
+        description="'int8': the ONNX query path runs an int8 copy of the model (onnxruntime's dynamic "
+        "quantiser, made once next to the ONNX export); faster, vectors slightly off the reference. "
+        "Applies to the ONNX path only.",
+    )
     device: str = Field(default="cpu", description="Torch device for the model.")
     threads: int | None = Field(
         default=None, ge=1, description="CPU threads for the model (default: all cores)."

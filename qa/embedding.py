@@ -193,8 +193,18 @@ def load_embedder(settings: Any) -> Any:
         ModelError: The model is missing, or ``onnx`` was asked for a model it cannot run.
     """
     if settings.backend == "torch":
+        if settings.quantize != "none":
+            logger.warning("quantize=%s is ignored: it applies to the ONNX query path, not backend=torch",
+                           settings.quantize)
         return torch_embedder(settings)
-    from qa.onnx_embedder import OnnxEmbedder, export_onnx, onnx_cache_dir, pooling_of
+    from qa.onnx_embedder import (
+        MODEL_FILES,
+        OnnxEmbedder,
+        export_onnx,
+        onnx_cache_dir,
+        pooling_of,
+        quantize_int8,
+    )
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     path = resolve_model_path(settings.model)
@@ -207,12 +217,29 @@ def load_embedder(settings: Any) -> Any:
         return torch_embedder(settings)
     digest = model_hash(path, settings.index_dir / ".model-hashes.json")
     folder = onnx_cache_dir(settings.index_dir, digest)
+
+    def load(quantize: str) -> OnnxEmbedder:
+        return OnnxEmbedder(folder, model_name=settings.model, model_sha256=digest, threads=settings.threads,
+                            quantize=quantize)
+
     try:
-        return OnnxEmbedder(folder, model_name=settings.model, model_sha256=digest, threads=settings.threads)
+        return load(settings.quantize)
     except ModelError as exc:
-        if (folder / "onnx-manifest.json").exists():
-            logger.warning("re-exporting the model to ONNX: %s", exc)
-        else:
-            logger.info("exporting the model to ONNX (once): %s", exc)
+        first = exc
+    if settings.quantize != "none":
+        try:  # the export is sound, only its int8 copy is missing or damaged: no torch needed
+            load("none")
+            if (folder / MODEL_FILES[settings.quantize]).exists():
+                logger.warning("re-quantising the ONNX model: %s", first)
+            quantize_int8(folder)
+            return load(settings.quantize)
+        except ModelError:
+            pass
+    if (folder / "onnx-manifest.json").exists():
+        logger.warning("re-exporting the model to ONNX: %s", first)
+    else:
+        logger.info("exporting the model to ONNX (once): %s", first)
     export_onnx(path, settings.model, digest, folder)
-    return OnnxEmbedder(folder, model_name=settings.model, model_sha256=digest, threads=settings.threads)
+    if settings.quantize != "none":
+        quantize_int8(folder)
+    return load(settings.quantize)

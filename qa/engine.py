@@ -62,6 +62,11 @@ class Engine:
         self._note_rows: dict[str, dict[str, int]] = {}
         for row, n in enumerate(index.notes):
             self._note_rows.setdefault(n["doc_id"], {})[n["label"]] = row
+        # the note rows each passage cites, as a padded table (-1: none) for vectorised maxima
+        width = max((len(labs) for labs in index.passage_notes), default=0)
+        self._cited = np.full((len(index.passage_notes), max(width, 1)), -1, np.int64)
+        for row, labs in enumerate(index.passage_notes):
+            self._cited[row, : len(labs)] = labs
 
     # -- construction ---------------------------------------------------------
 
@@ -146,7 +151,9 @@ class Engine:
         """The question, cleaned; raise QuestionError with a user-facing message when unusable."""
         if not isinstance(question, str):
             raise QuestionError(f"The question must be text, not {type(question).__name__}.")
-        text = "".join(ch for ch in question if unicodedata.category(ch)[0] != "C" or ch in "\t\n")
+        text = question
+        if not text.isprintable():  # printable text holds no control or format character
+            text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\t\n")
         text = " ".join(text.split())
         if not text:
             raise QuestionError("The question is empty. Type a question about the text.")
@@ -323,22 +330,26 @@ class Engine:
         dense_p = idx.passage_vectors.vectors[cand] @ qvec
         firsts = idx.sentence_first[cand]
         lasts = idx.sentence_first[cand + 1]
-        sent_rows = np.concatenate([np.arange(a, b) for a, b in zip(firsts, lasts, strict=True)])
+        sizes = lasts - firsts
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        # the sentence rows of every candidate, in order: firsts[j] + 0 .. sizes[j] - 1
+        sent_rows = np.repeat(firsts - offsets, sizes) + np.arange(int(sizes.sum()))
         sent_scores = idx.sentence_vectors.vectors[sent_rows] @ qvec
-        offsets = np.concatenate([[0], np.cumsum(lasts - firsts)[:-1]]).astype(np.int64)
         dense_s = np.maximum.reduceat(sent_scores, offsets)
-        dense_n = np.zeros(len(cand), np.float32)
-        lex_n = np.zeros(len(cand), np.float32)
-        for j, row in enumerate(cand):
-            labs = idx.passage_notes[int(row)]
-            if labs:
-                dense_n[j] = dense_n_all[labs].max()
-                lex_n[j] = lex_n_all[labs].max()
+        dense_n, lex_n = self._cited_max(cand, dense_n_all), self._cited_max(cand, lex_n_all)
         fused, by_note = convex(
             dense_passage=dense_p, dense_sentence=dense_s, dense_note=dense_n,
             lexical_passage=lex_p_all[cand], lexical_note=lex_n, params=self.params,
         )
         return _Scores(tokens, cand, fused, by_note, sent_scores, offsets, firsts, lasts, note_fused)
+
+    def _cited_max(self, cand: np.ndarray, note_scores: np.ndarray) -> np.ndarray:
+        """For each candidate passage, the best score among the notes it cites (0 if none)."""
+        if not len(note_scores):
+            return np.zeros(len(cand), np.float32)
+        cited = self._cited[cand]
+        vals = np.where(cited >= 0, note_scores[np.maximum(cited, 0)], -np.inf).max(axis=1)
+        return np.where(np.isfinite(vals), vals, 0.0).astype(np.float32)
 
     def _answer(
         self, question: str, qvec: np.ndarray, top_k: int, mask: np.ndarray | None, t0: float, qid: str | None

@@ -13,6 +13,9 @@ once per model, into a cache folder under the index folder, ``<index_dir>/.onnx/
     tokenizer.json       the model's tokenizer, truncation set to the model's max_seq_length
     onnx-manifest.json   written last: source model name and sha256, model.onnx's sha256,
                          pooling, normalisation, max_seq_length, dimension, exporter versions
+    model.int8.onnx      only with ``quantize = "int8"``: made from model.onnx by onnxruntime's
+                         dynamic quantiser (int8 weights per channel, MatMul only), its sha256
+                         and the quantiser's version then added to the manifest
 
 Only the pooling that sentence-transformers models commonly use is supported: mean or CLS,
 with or without a Normalize module; ``pooling_of`` says why another model is not.
@@ -37,11 +40,12 @@ from qa.store import sha256_file
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FORMAT", "OnnxEmbedder", "Pooling", "export_onnx", "onnx_cache_dir", "pooling_of"]
+__all__ = ["FORMAT", "OnnxEmbedder", "Pooling", "export_onnx", "onnx_cache_dir", "pooling_of", "quantize_int8"]
 
 FORMAT = 1
 OPSET = 17
 MANIFEST = "onnx-manifest.json"
+MODEL_FILES = {"none": "model.onnx", "int8": "model.int8.onnx"}
 
 
 class Pooling:
@@ -179,6 +183,56 @@ def export_onnx(model_path: Path, model_name: str, model_sha256: str, target: Pa
     return target
 
 
+def _write_json_atomic(path: Path, data: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def quantize_int8(folder: Path) -> Path:
+    """Make ``model.int8.onnx`` from the folder's verified ``model.onnx`` and record it.
+
+    Dynamic quantisation: weights stored as int8 (one scale per output channel), activations
+    quantised on the fly; only MatMul nodes, which carry nearly all of the arithmetic. No
+    torch is needed, only onnxruntime and onnx.
+
+    Raises:
+        ModelError: The folder holds no usable export, or the quantiser failed.
+    """
+    manifest = _read_json(folder / MANIFEST)
+    source = folder / MODEL_FILES["none"]
+    if not isinstance(manifest, dict) or not source.is_file() or sha256_file(source) != manifest.get("onnx_sha256"):
+        raise ModelError(f"No verified ONNX export at '{folder}' to quantise.")
+    try:
+        import onnxruntime
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as exc:
+        raise ModelError("Quantising the model needs onnxruntime and onnx: pip install onnxruntime onnx") from exc
+    t0 = time.perf_counter()
+    target = folder / MODEL_FILES["int8"]
+    tmp = folder / f".tmp-{uuid.uuid4().hex[:8]}.onnx"
+    try:
+        quiet = logging.getLogger()  # the quantiser suggests pre-processing through the root logger
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)
+        try:
+            quantize_dynamic(str(source), str(tmp), per_channel=True, weight_type=QuantType.QInt8,
+                             op_types_to_quantize=["MatMul"])
+        finally:
+            quiet.setLevel(level)
+        os.replace(tmp, target)
+    except Exception as exc:
+        raise ModelError(f"Quantising '{source}' to int8 failed: {exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    manifest["int8_sha256"] = sha256_file(target)
+    manifest["quantizer"] = {"onnxruntime": onnxruntime.__version__, "weight_type": "QInt8", "per_channel": True,
+                             "op_types": ["MatMul"]}
+    _write_json_atomic(folder / MANIFEST, manifest)
+    logger.info("quantised the ONNX model to int8 at %s in %.1f s", target, time.perf_counter() - t0)
+    return target
+
+
 class OnnxEmbedder:
     """Encodes with the exported model; no torch, transformers or sentence-transformers.
 
@@ -187,20 +241,27 @@ class OnnxEmbedder:
             model.onnx does not match the manifest's hash (the caller re-exports).
     """
 
-    def __init__(self, folder: Path, *, model_name: str, model_sha256: str, threads: int | None = None) -> None:
+    def __init__(
+        self, folder: Path, *, model_name: str, model_sha256: str, threads: int | None = None, quantize: str = "none"
+    ) -> None:
         manifest = _read_json(folder / MANIFEST)
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise ModelError(f"No usable ONNX export at '{folder}'.")
         if manifest.get("model_sha256") != model_sha256:
             raise ModelError(f"The ONNX export at '{folder}' is of another model.")
-        onnx_file = folder / "model.onnx"
-        if not onnx_file.is_file() or not (folder / "tokenizer.json").is_file():
+        if quantize not in MODEL_FILES:
+            raise ModelError(f"Unknown quantisation {quantize!r}: use one of {', '.join(MODEL_FILES)}.")
+        onnx_file = folder / MODEL_FILES[quantize]
+        if not (folder / "tokenizer.json").is_file():
             raise ModelError(f"The ONNX export at '{folder}' is incomplete.")
-        # hash the 90 MB file only when its size or mtime changed since it was last checked
-        stamp_file = folder / ".verified"
+        if not onnx_file.is_file():
+            raise ModelError(f"'{onnx_file}' is missing.")
+        # hash the file only when its size or mtime changed since it was last checked
+        stamp_file = folder / (".verified" if quantize == "none" else f".verified-{quantize}")
         stamp = _stamp(onnx_file)
         if not stamp_file.is_file() or stamp_file.read_text() != stamp:
-            if sha256_file(onnx_file) != manifest["onnx_sha256"]:
+            want = manifest.get("onnx_sha256" if quantize == "none" else f"{quantize}_sha256")
+            if sha256_file(onnx_file) != want:
                 raise ModelError(f"'{onnx_file}' does not match its manifest hash.")
             try:
                 stamp_file.write_text(stamp)
@@ -216,6 +277,7 @@ class OnnxEmbedder:
         self.hash = model_sha256
         self.dimension = int(p["dimension"])
         self.max_tokens = int(p["max_seq_length"])
+        self.quantize = quantize
         self._mode = p["mode"]
         self._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tok.enable_truncation(max_length=self.max_tokens)

@@ -113,7 +113,9 @@ class Index:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file so that readers see the old or the new content, never a part."""
+    """Write a file so that readers see the old or the new content, never a part (its folder
+    is made when missing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         with tmp.open("w", encoding="utf-8") as fh:

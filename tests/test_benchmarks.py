@@ -67,8 +67,8 @@ def test_beir_folder_through_qa_eval(run_cli, tmp_path):
 
 
 def test_squad_file_through_qa_eval(run_cli, tmp_path):
-    out = tmp_path / "squad.json"
-    r = run_cli("eval", str(DATA / "squad-mini.json"), "--summary", str(out))
+    out = tmp_path / "runs" / "squad" / "summary.json"  # -o names a folder not made yet
+    r = run_cli("eval", str(DATA / "squad-mini.json"), "-o", str(out.parent))
     assert r.exit_code == 0, r.output
     s = json.loads(out.read_text())
     assert s["benchmark"] == "squad" and s["questions"] == 4

@@ -120,3 +120,73 @@ def test_unsupported_pooling_falls_back_with_one_line(tmp_path, embedder, caplog
     assert len(lines) == 1 and "pooling_mode_max_tokens" in lines[0].getMessage()
     with pytest.raises(ModelError, match="QA_BACKEND=torch"):
         load_embedder(Settings(index_dir=tmp_path / "index", model=str(copy), backend="onnx"))
+
+
+@pytest.fixture(scope="module")
+def int8_index(tmp_path_factory, onnx_export):
+    """A copy of the export whose int8 model is made by load_embedder (quantize = "int8")."""
+    from qa.config import Settings
+    from qa.embedding import load_embedder
+
+    index_dir = tmp_path_factory.mktemp("int8-index")
+    shutil.copytree(onnx_export[0] / ".onnx", index_dir / ".onnx")
+    settings = Settings(index_dir=index_dir, quantize="int8", threads=1)
+    return settings, load_embedder(settings)
+
+
+def test_int8_copy_is_made_once_and_recorded(int8_index):
+    settings, emb = int8_index
+    assert emb.backend == "onnx" and emb.quantize == "int8"
+    folder = next((settings.index_dir / ".onnx").iterdir())
+    manifest = json.loads((folder / "onnx-manifest.json").read_text())
+    from qa.store import sha256_file
+
+    assert manifest["int8_sha256"] == sha256_file(folder / "model.int8.onnx")
+    assert manifest["quantizer"]["weight_type"] == "QInt8" and manifest["quantizer"]["op_types"] == ["MatMul"]
+    # the MatMul weights shrink to a quarter; the word-embedding table (a Gather) stays float
+    assert (folder / "model.int8.onnx").stat().st_size < 0.7 * (folder / "model.onnx").stat().st_size
+
+
+def test_int8_vectors_stay_close_and_rank_alike(int8_index, embedder, essay_engine, essay_doc):
+    from qa.engine import Engine
+
+    _, emb = int8_index
+    texts = [essay_doc.text[s.start:s.end] for s in essay_doc.sentences] + own_questions()
+    cos = (embedder.encode(texts, batch_size=32) * emb.encode(texts, batch_size=16)).sum(1)
+    # measured: min 0.984, mean 0.992 on the essay's sentences
+    assert cos.min() >= 0.97 and cos.mean() >= 0.985, (cos.min(), cos.mean())
+    int8_engine = Engine(essay_engine.index, emb, settings=essay_engine.settings)
+    questions = own_questions()
+    same_top = sum(essay_engine.ask(q).passages[0].passage_id == int8_engine.ask(q).passages[0].passage_id
+                   for q in questions)
+    assert same_top >= 0.9 * len(questions), (same_top, len(questions))
+
+
+def test_corrupt_int8_file_is_requantised_without_export(tmp_path, int8_index, caplog):
+    from qa.config import Settings
+    from qa.embedding import load_embedder
+
+    settings, _ = int8_index
+    index_dir = tmp_path / "index"
+    shutil.copytree(settings.index_dir / ".onnx", index_dir / ".onnx")
+    folder = next((index_dir / ".onnx").iterdir())
+    with (folder / "model.int8.onnx").open("r+b") as fh:
+        fh.seek(2000)
+        fh.write(b"\1" * 64)
+    float_mtime = (folder / "model.onnx").stat().st_mtime_ns
+    with caplog.at_level(logging.INFO):
+        emb = load_embedder(Settings(index_dir=index_dir, quantize="int8"))
+    assert "re-quantising the ONNX model" in caplog.text
+    assert "export" not in caplog.text  # the float export was sound: kept as it was
+    assert (folder / "model.onnx").stat().st_mtime_ns == float_mtime
+    assert emb.quantize == "int8" and emb.encode(["Kosovo"]).shape == (1, 384)
+
+
+def test_quantize_with_torch_backend_says_it_is_ignored(tmp_path, caplog):
+    from qa.config import Settings
+    from qa.embedding import load_embedder
+
+    with caplog.at_level(logging.WARNING):
+        emb = load_embedder(Settings(index_dir=tmp_path, backend="torch", quantize="int8"))
+    assert emb.backend == "torch"
+    assert "quantize=int8 is ignored" in caplog.text
