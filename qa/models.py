@@ -48,11 +48,33 @@ class Footnote(QAModel):
 
 
 class Page(QAModel):
+    """A page of the source. ``number`` is what answers cite: the printed page number where the
+    source gives one, else the page's position. For a PDF, ``label`` is the printed label (it
+    may be "iv"), ``index`` the 0-based page of the file and ``width``/``height`` its size in
+    points."""
+
     number: int
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     line_start: int
     line_end: int
+    label: str | None = None
+    index: int | None = None
+    width: float | None = None
+    height: float | None = None
+
+
+class LineBox(QAModel):
+    """Where the clean text ``[start, end)`` lies on a PDF page: page ``index`` (0-based) and
+    the line's box in points, origin at the page's top left."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    index: int = Field(ge=0)
+    x0: float
+    top: float
+    x1: float
+    bottom: float
 
 
 class Paragraph(QAModel):
@@ -103,6 +125,8 @@ class Document(QAModel):
     warnings: list[str] = []
     line_map: list[tuple[int, int]]
     body_end: int = Field(ge=0, description="Offset where the notes section of text begins.")
+    source_format: Literal["text", "markdown", "pdf", "plain"] = "text"
+    boxes: list[LineBox] = Field(default=[], description="PDF only: the box of every line of text.")
 
     def page_at(self, offset: int) -> int:
         for page in self.pages:

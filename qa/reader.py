@@ -30,18 +30,19 @@ import hashlib
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.errors import DocumentError, QAError
-from qa.models import Artefact, Document, Footnote, Marker, Page, Paragraph, Sentence
+from qa.models import Artefact, Document, Footnote, LineBox, Marker, Page, Paragraph, Sentence
 from qa.sentences import split_sentences
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["SUPPORTED_SUFFIXES", "read_corpus", "read_document", "read_text", "read_markdown"]
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf")
 
 # --------------------------------------------------------------------------- patterns
 
@@ -114,8 +115,15 @@ def read_utf8(path: Path, error: type[QAError]) -> tuple[bytes, str]:
         raise error(f"'{path}' is not UTF-8 text (byte {exc.start}). Save it as UTF-8.") from exc
 
 
-def read_document(path: Path, *, doc_id: str | None = None) -> Document:
-    """Read one file by its suffix (``.txt`` as PDF-extracted text, ``.md`` as Markdown)."""
+def read_document(
+    path: Path, *, doc_id: str | None = None, on_page: Callable[[int, int], None] | None = None
+) -> Document:
+    """Read one file by its suffix (``.txt`` as PDF-extracted text, ``.md`` as Markdown, ``.pdf``
+    by its layout: ``qa.pdf_reader``, which calls ``on_page(done, total)`` as it goes)."""
+    if path.suffix.lower() == ".pdf":
+        from qa.pdf_reader import read_pdf
+
+        return read_pdf(path, doc_id=doc_id, on_page=on_page)
     raw, source = read_utf8(path, DocumentError)
     if not source.strip():
         raise DocumentError(f"'{path}' is empty.")
@@ -134,6 +142,7 @@ class _Line:
     no: int  # 1-based source line
     text: str
     page: int
+    box: tuple[int, float, float, float, float] | None = None  # PDF: page index, x0, top, x1, bottom
 
 
 @dataclass
@@ -151,6 +160,8 @@ class _Piece:
     line: int
     page: int
     markers: list[tuple[str, int]]
+    glue: bool = False  # joins the previous piece with no space (a line-end hyphen was dropped)
+    box: tuple[int, float, float, float, float] | None = None  # PDF: page index, x0, top, x1, bottom
 
 
 @dataclass
@@ -208,6 +219,7 @@ class _Builder:
         self.paragraphs: list[Paragraph] = []
         self.markers: list[Marker] = []
         self.sentences: list[Sentence] = []
+        self.boxes: list[LineBox] = []
 
     def _emit(self, s: str) -> None:
         self.parts.append(s)
@@ -223,13 +235,16 @@ class _Builder:
         prev_text = ""
         for piece in pieces:
             if prev_text:
-                self._emit(_join_fragment(prev_text, piece.text))
+                self._emit("" if piece.glue else _join_fragment(prev_text, piece.text))
             off = self.length
             self.line_map.append((off, piece.line))
             self.page_offsets.append((off, piece.page, piece.line))
             for label, rel in piece.markers:
                 self.markers.append(Marker(label=label, offset=off + rel))
             self._emit(piece.text)
+            if piece.box is not None and piece.text:
+                i, x0, top, x1, bottom = piece.box
+                self.boxes.append(LineBox(start=off, end=self.length, index=i, x0=x0, top=top, x1=x1, bottom=bottom))
             prev_text = piece.text or prev_text
         end = self.length
         para_pages = sorted({p.page for p in pieces})
@@ -303,12 +318,13 @@ def _resolve_notes(
         pieces = []
         for ln in note.lines:
             text, _ = _clean_line(ln.text, [])
-            pieces.append(_Piece(text=text, line=ln.no, page=ln.page, markers=[]))
+            pieces.append(_Piece(text=text, line=ln.no, page=ln.page, markers=[], box=ln.box))
         if note.lines:
             first_text, _ = _clean_line(note.lines[0].text, [])
             m = _NOTE_START.match(first_text)
             if m and m.group(1) == note.label:
-                pieces[0] = _Piece(text=m.group(2).strip(), line=note.lines[0].no, page=note.page, markers=[])
+                pieces[0] = _Piece(text=m.group(2).strip(), line=note.lines[0].no, page=note.page, markers=[],
+                                   box=note.lines[0].box)
         start, end = builder.add_block("note", pieces)
         text = builder.text[start:end]
         source = None
@@ -368,6 +384,7 @@ def _finish(
     artefacts: list[Artefact],
     warnings: list[str],
     last_line: int,
+    source_format: str = "text",
 ) -> Document:
     body_end = builder.length
     footnotes = _resolve_notes(notes, builder, marker_pages, warnings)
@@ -391,6 +408,8 @@ def _finish(
         warnings=warnings,
         line_map=builder.line_map,
         body_end=body_end,
+        boxes=builder.boxes,
+        source_format=source_format,  # type: ignore[arg-type]
     )
 
 
@@ -720,6 +739,7 @@ def read_markdown(source: str, *, doc_id: str, source_path: str = "", sha256: st
         artefacts=[],
         warnings=[],
         last_line=len(lines),
+        source_format="markdown",
     )
 
 
@@ -741,5 +761,5 @@ def plain_document(doc_id: str, title: str, body: str, *, source_path: str = "")
         builder=builder, notes=[], marker_pages={}, doc_id=doc_id, source_path=source_path,
         sha256=hashlib.sha256(f"{title}\n{body}".encode()).hexdigest(),
         title=" ".join(title.split()) or doc_id, headings=headings, artefacts=[], warnings=[],
-        last_line=line,
+        last_line=line, source_format="plain",
     )

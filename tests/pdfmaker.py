@@ -60,6 +60,7 @@ from xml.sax.saxutils import escape, quoteattr
 __all__ = [
     "Italic",
     "Note",
+    "Sup",
     "PdfMakerError",
     "have_tools",
     "make_pdf",
@@ -91,7 +92,14 @@ class Italic:
     text: str
 
 
-Inline = str | Note | Italic | Sequence[str | Note | Italic]
+@dataclass(frozen=True)
+class Sup:
+    """Raised small text set by hand, as a footnote mark looks (e.g. a marker whose note is missing)."""
+
+    text: str
+
+
+Inline = str | Note | Italic | Sup | Sequence[str | Note | Italic | Sup]
 Block = tuple[Any, ...]
 
 NS = {
@@ -130,7 +138,7 @@ def _xml_text(s: str) -> str:
 
 
 def _inline_xml(inline: Inline, in_note: bool = False) -> str:
-    if isinstance(inline, (str, Note, Italic)):
+    if isinstance(inline, (str, Note, Italic, Sup)):
         inline = [inline]
     parts: list[str] = []
     for item in inline:
@@ -138,6 +146,8 @@ def _inline_xml(inline: Inline, in_note: bool = False) -> str:
             parts.append(_xml_text(item))
         elif isinstance(item, Italic):
             parts.append(f'<text:span text:style-name="Em">{_xml_text(item.text)}</text:span>')
+        elif isinstance(item, Sup):
+            parts.append(f'<text:span text:style-name="Sup">{_xml_text(item.text)}</text:span>')
         elif isinstance(item, Note):
             if in_note:
                 raise ValueError("a Note cannot contain another Note")
@@ -151,7 +161,7 @@ def _inline_xml(inline: Inline, in_note: bool = False) -> str:
                 f'<text:note text:note-class="footnote">{cit}<text:note-body>{body}</text:note-body></text:note>'
             )
         else:
-            raise TypeError(f"inline item must be str, Note or Italic, not {type(item).__name__}")
+            raise TypeError(f"inline item must be str, Note, Italic or Sup, not {type(item).__name__}")
     return "".join(parts)
 
 
@@ -300,6 +310,7 @@ def to_fodt(
   <style:text-properties {note_cit}/>
  </style:style>
  <style:style style:name="Em" style:family="text"><style:text-properties fo:font-style="italic"/></style:style>
+ <style:style style:name="Sup" style:family="text"><style:text-properties style:text-position="super 58%"/></style:style>
  <text:notes-configuration text:note-class="footnote" text:citation-style-name="Footnote_20_Symbol" text:citation-body-style-name="Footnote_20_anchor" style:num-format="1" text:start-value="0" text:footnotes-position="page" text:start-numbering-at="document"/>
 </office:styles>
 <office:automatic-styles>

@@ -1,0 +1,552 @@
+"""PDF -> Document, from the page layout (pdfplumber, on pdfminer.six; MIT).
+
+A text extraction loses what tells a footnote from the text; the page layout keeps it, and
+this reader goes by layout only, never by one document's words or by bare digits:
+
+* Words come with their font size and position. Lines are words on one baseline, read in the
+  order of the page's content stream (a two-column page is read column by column, and said).
+* The body size is the most common size of the document's characters.
+* A **marker** is a word of digits or a note symbol (``*``, ``†``...) set smaller than its line
+  and raised above the line's baseline.
+* The **note area** of a page is what lies below the footnote rule (a short, thin horizontal
+  rule); without a rule, the run of smaller lines at the foot of the page that starts with a
+  note label. A note starts with its label at the left edge of the area (raised, or followed by
+  the hanging indent the other notes share); lines before the first label continue the previous
+  page's last note.
+* **Running heads and page numbers** are the top and bottom lines of pages that repeat from
+  page to page (digits aside) or hold only a number; they are kept out of the text and reported
+  as artefacts. A page is cited by its /PageLabels entry, else by the printed page number when
+  those numbers follow the pages, else by its position.
+* The title is the first page's largest text; a heading is a line larger or bolder than the
+  body. Paragraphs break where a line ending a sentence is followed by a larger gap, an indent
+  or a short line, and join across pages and columns when a sentence runs on.
+* A hyphen at a line end is dropped when the document elsewhere spells the word whole and
+  never with the hyphen; otherwise it is kept ("air-" + "strikes" -> "air-strikes").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import statistics
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qa.errors import DocumentError
+from qa.models import Artefact, Document
+from qa.reader import _TERMINAL, _Block, _emit, _finish, _Line, _Note, _Piece
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["read_pdf"]
+
+_LABEL = re.compile(r"^(?:\d{1,3}|\*{1,3}|[†‡§])$")
+_NUMBER_ONLY = re.compile(r"^(?:[-–—]\s*)?(\d{1,4}|[ivxlcdm]{1,7})(?:\s*[-–—])?$", re.IGNORECASE)
+_OPENS_LOWER = re.compile(r"^[\"“‘'«(\[]?[a-zß-öø-ÿ]")
+_WORD_CHARS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
+
+
+@dataclass
+class _W:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+
+
+@dataclass
+class _PLine:
+    index: int  # page index, 0-based
+    words: list[_W]
+    size: float = 0.0
+    base: float = 0.0
+    no: int = 0  # 1-based line number over the whole document
+    markers: list[tuple[int, str]] = field(default_factory=list)  # (word position, label)
+
+    def settle(self) -> None:
+        """Main size (the size most characters have) and the baseline of those words."""
+        sizes: Counter[float] = Counter()
+        for w in self.words:
+            sizes[w.size] += len(w.text)
+        self.size = sizes.most_common(1)[0][0]
+        self.base = statistics.median(w.bottom for w in self.words if w.size == self.size)
+
+    @property
+    def x0(self) -> float:
+        return min(w.x0 for w in self.words)
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def bold(self) -> bool:
+        return all(w.bold for w in self.words if w.text.strip(".,;:"))
+
+    def text(self, skip: set[int] | None = None) -> tuple[str, list[tuple[str, int]]]:
+        """The line's text without the words at ``skip``; markers (label, offset) for those."""
+        out = ""
+        marks: list[tuple[str, int]] = []
+        prev: _W | None = None
+        for i, w in enumerate(self.words):
+            if skip and i in skip:
+                marks.append((w.text, len(out)))
+                prev = w
+                continue
+            if prev is not None and out and w.x0 - prev.x1 > 0.12 * max(min(w.size, prev.size), 1.0):
+                out += " "
+            out += w.text
+            prev = w
+        return out, marks
+
+    def box(self) -> tuple[int, float, float, float, float]:
+        return (self.index, round(self.x0, 1), round(self.top, 1), round(self.x1, 1), round(self.bottom, 1))
+
+
+def _is_raised(w: _W, line: _PLine) -> bool:
+    """Smaller than the line and lifted above its baseline: a superscript."""
+    return w.size <= 0.85 * line.size and w.bottom <= line.base - 0.12 * line.size
+
+
+def _same_line(line: _PLine, w: _W) -> bool:
+    size = max(line.size, 1.0)
+    if w.x0 < line.x1 - 1.5 * size:  # went back left: a new line (or column)
+        return False
+    if abs(w.bottom - line.base) <= 0.25 * max(w.size, size):
+        return True
+    # a superscript next to the line's last word
+    if w.size <= 0.85 * size and line.top - 0.5 <= w.top and w.bottom <= line.base and w.x0 - line.x1 < size:
+        return True
+    # the line so far is a lone superscript (a raised note label) and this word sits just below it
+    return all(x.size <= 0.85 * w.size for x in line.words) and w.top <= line.bottom <= w.bottom + 0.5
+
+
+def _page_lines(page: Any, index: int) -> list[_PLine]:
+    words = page.extract_words(extra_attrs=["size", "fontname"], use_text_flow=True, keep_blank_chars=False)
+    lines: list[_PLine] = []
+    for raw in words:
+        if not raw.get("upright", True):
+            continue
+        font = str(raw.get("fontname", "")).split("+", 1)[-1].lower()
+        w = _W(text=raw["text"], x0=float(raw["x0"]), x1=float(raw["x1"]), top=float(raw["top"]),
+               bottom=float(raw["bottom"]), size=round(float(raw["size"]), 1),
+               bold="bold" in font or "black" in font or "heavy" in font)
+        if lines and _same_line(lines[-1], w):
+            lines[-1].words.append(w)
+        else:
+            lines.append(_PLine(index=index, words=[w]))
+        lines[-1].settle()
+    return lines
+
+
+def _rules(page: Any) -> list[tuple[float, float, float]]:
+    """Thin horizontal rules on the page: (top, x0, width)."""
+    out = []
+    for obj in list(page.rects) + list(page.lines):
+        height = abs(float(obj["bottom"]) - float(obj["top"]))
+        width = float(obj["x1"]) - float(obj["x0"])
+        if height <= 1.5 and width >= 20:
+            out.append((float(obj["top"]), float(obj["x0"]), width))
+    return out
+
+
+@dataclass
+class _Page:
+    index: int
+    width: float
+    height: float
+    label: str | None
+    lines: list[_PLine]
+    rules: list[tuple[float, float, float]]
+    head: list[_PLine] = field(default_factory=list)
+    foot: list[_PLine] = field(default_factory=list)
+    notes: list[_PLine] = field(default_factory=list)
+    body: list[_PLine] = field(default_factory=list)
+    printed: int | None = None
+    images: int = 0
+
+
+def _open(path: Path) -> Any:
+    try:
+        import pdfplumber
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise DocumentError("Reading PDF files needs pdfplumber: pip install pdfplumber") from exc
+    try:
+        return pdfplumber.open(str(path))
+    except FileNotFoundError as exc:
+        raise DocumentError(f"Cannot read '{path}': no such file.") from exc
+    except Exception as exc:  # pdfplumber wraps pdfminer's errors in PdfminerException
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc.__context__
+        name = type(cause).__name__ if cause is not None else type(exc).__name__
+        if "Password" in name or "Encryption" in name:
+            raise DocumentError(
+                f"'{path}' is encrypted with a password; save a copy without one (e.g. print it to PDF) "
+                "and put that in the corpus."
+            ) from exc
+        detail = str(cause or exc).strip() or name
+        raise DocumentError(f"'{path}' is not a readable PDF (damaged or truncated?): {detail}") from exc
+
+
+def _read_pages(path: Path, on_page: Callable[[int, int], None] | None) -> list[_Page]:
+    pdf = _open(path)
+    pages: list[_Page] = []
+    try:
+        total = len(pdf.pages)
+        for i, page in enumerate(pdf.pages):
+            try:
+                label = page.page_obj.label
+            except Exception:
+                label = None
+            try:
+                pages.append(_Page(index=i, width=float(page.width), height=float(page.height),
+                                   label=str(label) if label else None, lines=_page_lines(page, i),
+                                   rules=_rules(page), images=len(page.images)))
+            except Exception as exc:
+                raise DocumentError(f"'{path}': page {i + 1} cannot be read: {exc}") from exc
+            finally:
+                page.close()  # pdfplumber keeps each page's objects otherwise (~2.5 MB a page)
+            if on_page is not None:
+                on_page(i + 1, total)
+    except DocumentError:
+        raise
+    except Exception as exc:
+        raise DocumentError(f"'{path}' is not a readable PDF (damaged or truncated?): {exc}") from exc
+    finally:
+        pdf.close()
+    return pages
+
+
+# --------------------------------------------------------------------------- page zones
+
+
+def _shape(line: _PLine) -> str:
+    """What repeats in a running head: its text with the digits masked, and its size."""
+    text, _ = line.text()
+    return f"{line.size}|" + re.sub(r"\d+", "#", " ".join(text.split())).lower()
+
+
+def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
+    """Move running heads, running feet and page numbers out of the page's lines."""
+    firsts = Counter(_shape(p.lines[0]) for p in pages if p.lines)
+    lasts = Counter(_shape(max(p.lines, key=lambda ln: ln.bottom)) for p in pages if p.lines)
+    need = 2 if len(pages) >= 3 else 10**6  # a repeat needs pages to repeat on
+
+    def is_number(line: _PLine) -> int | None:
+        text, _ = line.text()
+        m = _NUMBER_ONLY.match(" ".join(text.split()))
+        return int(m.group(1)) if m and m.group(1).isdigit() else (0 if m else None)
+
+    for p in pages:
+        for _ in range(2):  # a head line and a page-number line may both sit at the top
+            if not p.lines:
+                break
+            top = min(p.lines, key=lambda ln: ln.top)
+            if top.top > 0.15 * p.height:
+                break
+            num = is_number(top)
+            if num is None and firsts[_shape(top)] < need:
+                break
+            p.lines.remove(top)
+            p.head.append(top)
+            if num:
+                p.printed = num
+        for _ in range(2):
+            if not p.lines:
+                break
+            low = max(p.lines, key=lambda ln: ln.bottom)
+            if low.bottom < 0.85 * p.height:
+                break
+            num = is_number(low)
+            if num is None and lasts[_shape(low)] < need:
+                break
+            p.lines.remove(low)
+            p.foot.append(low)
+            if num:
+                p.printed = num
+        for line in p.head + p.foot:
+            text, _ = line.text()
+            kind = "page-number" if is_number(line) is not None else ("running-head" if line in p.head else "running-foot")
+            artefacts.append(Artefact(kind=kind, text=text, line=line.no))
+
+
+def _is_label_word(w: _W) -> bool:
+    return bool(_LABEL.match(w.text.rstrip(".)")))
+
+
+def _note_zone(p: _Page, body_size: float) -> None:
+    """Split the page's lines into body and notes."""
+    lines = p.lines
+    body_like = [ln for ln in lines if ln.size >= 0.95 * body_size]
+    lowest_body = max((ln.bottom for ln in body_like), default=0.0)
+    rule = None
+    for top, _x0, width in sorted(p.rules, key=lambda r: -r[0]):
+        below = [ln for ln in lines if ln.top >= top - 1.0]
+        if width <= 0.7 * p.width and below and all(ln.size < 0.95 * body_size for ln in below):
+            rule = top
+            break
+    if rule is not None:
+        p.notes = [ln for ln in lines if ln.top >= rule - 1.0]
+    else:
+        # no rule: the run of smaller lines below the last body line, if it opens with a label
+        tail = [ln for ln in lines if ln.top >= lowest_body and ln.size < 0.95 * body_size]
+        tail.sort(key=lambda ln: ln.top)
+        if tail and _is_label_word(tail[0].words[0]) and len(tail[0].words) > 1:
+            p.notes = tail
+    ids = {id(ln) for ln in p.notes}
+    p.body = [ln for ln in lines if id(ln) not in ids]
+    p.notes.sort(key=lambda ln: (round(ln.top, 0), ln.x0))
+
+
+# --------------------------------------------------------------------------- notes
+
+
+def _parse_pdf_notes(pages: list[_Page], warnings: list[str], artefacts: list[Artefact]) -> list[_Note]:
+    notes: list[_Note] = []
+    for p in pages:
+        if not p.notes:
+            continue
+        left = min(ln.x0 for ln in p.notes)
+        for ln in p.notes:
+            first = ln.words[0]
+            label = first.text.rstrip(".)")
+            starts = False
+            if _is_label_word(first) and len(ln.words) > 1 and first.x0 <= left + 1.0:
+                raised = _is_raised(first, ln) or first.size <= 0.85 * ln.size
+                gap = ln.words[1].x0 - first.x1
+                # the text after the label starts where other notes' text does (a hanging indent)
+                hang = any(abs(o.x0 - ln.words[1].x0) < 1.5 for o in p.notes if o is not ln)
+                starts = raised or hang or gap >= 0.25 * ln.size or label in ("*", "†", "‡")
+            rest_words = ln.words[1:] if starts else ln.words
+            text = " ".join(w.text for w in rest_words)
+            if starts:
+                rest, _ = _PLine(index=ln.index, words=rest_words, size=ln.size, base=ln.base).text()
+                notes.append(_Note(label=label, page=0, lines=[_Line(ln.no, f"{label} {rest}", ln.index, ln.box())]))
+            elif notes:
+                rest, _ = ln.text()
+                notes[-1].lines.append(_Line(ln.no, rest, ln.index, ln.box()))
+            else:
+                artefacts.append(Artefact(kind="orphan-note-text", text=text, line=ln.no))
+                warnings.append(f"page index {p.index + 1}: note text with no note to continue: {text[:60]!r}")
+    return notes
+
+
+# --------------------------------------------------------------------------- body
+
+
+def _markers(line: _PLine) -> set[int]:
+    """Positions of the line's marker words: raised, smaller, digits or a note symbol, after text."""
+    out = set()
+    for i, w in enumerate(line.words):
+        if i > 0 and _is_label_word(w) and _is_raised(w, line):
+            out.add(i)
+    return out
+
+
+def _hyphen_rule(pages: list[_Page]) -> Callable[[str, str], bool]:
+    """Whether a line-end hyphen between ``a-`` and ``b`` is the layout's (drop) or the word's.
+
+    The layout's, when the document spells the word whole elsewhere, or breaks it at another
+    point elsewhere, and never writes it with this hyphen inside a line; else the word's.
+    """
+    counts: Counter[str] = Counter()
+    splits: dict[str, set[int]] = {}
+    for p in pages:
+        for zone in (p.body, p.notes):
+            prev = ""
+            for ln in zone:
+                text, _ = ln.text()
+                counts.update(m.group(0).lower() for m in _WORD_CHARS.finditer(text))
+                ma = re.search(r"([^\W\d_]+)-$", prev)
+                mb = re.match(r"[^\W\d_]+", text)
+                if ma and mb:
+                    splits.setdefault((ma.group(1) + mb.group(0)).lower(), set()).add(len(ma.group(1)))
+                prev = text
+
+    def drop(a: str, b: str) -> bool:
+        ma = re.search(r"([^\W\d_]+)-$", a)
+        mb = re.match(r"[^\W\d_]+", b)
+        if not ma or not mb:
+            return False
+        whole = (ma.group(1) + mb.group(0)).lower()
+        split = f"{ma.group(1)}-{mb.group(0)}".lower()
+        return counts[split] == 0 and (counts[whole] > 0 or len(splits.get(whole, ())) > 1)
+
+    return drop
+
+
+def read_pdf(
+    path: Path, *, doc_id: str | None = None, on_page: Callable[[int, int], None] | None = None
+) -> Document:
+    """Read a PDF by its layout (module docstring).
+
+    Raises:
+        DocumentError: The file is not a readable PDF, is encrypted, or has no text layer.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"Cannot read '{path}': {exc.strerror}") from exc
+    doc_id = doc_id or path.stem
+    pages = _read_pages(path, on_page)
+    if not pages:
+        raise DocumentError(f"'{path}' has no pages.")
+    if not any(p.lines for p in pages):
+        raise DocumentError(
+            f"'{path}' has no text layer (a scan or images only): OCR is not done. "
+            "Use a PDF with text (or run OCR on it first)."
+        )
+    warnings: list[str] = []
+    artefacts: list[Artefact] = []
+    no = 0
+    for p in pages:
+        for ln in p.lines:
+            no += 1
+            ln.no = no
+        if not p.lines:
+            warnings.append(f"page {p.index + 1} has no text" + (" (images only; OCR is not done)" if p.images else ""))
+    sizes: Counter[float] = Counter()
+    for p in pages:
+        for ln in p.lines:
+            for w in ln.words:
+                sizes[w.size] += len(w.text)
+    body_size = sizes.most_common(1)[0][0]
+
+    _margins(pages, artefacts)
+    numbers = _page_numbers(pages, warnings)
+    for p in pages:
+        _note_zone(p, body_size)
+        _columns(p, warnings)
+    notes = _parse_pdf_notes(pages, warnings, artefacts)
+    for n in notes:
+        n.page = numbers[n.lines[0].page]
+        for note_line in n.lines:
+            note_line.page = numbers[note_line.page]
+    drop_hyphen = _hyphen_rule(pages)
+    blocks, marker_pages = _body_blocks(pages, numbers, body_size, drop_hyphen)
+    builder, title, headings = _emit(blocks, doc_id)
+    doc = _finish(
+        builder=builder, notes=notes, marker_pages=marker_pages, doc_id=doc_id, source_path=str(path),
+        sha256=hashlib.sha256(raw).hexdigest(), title=title, headings=headings, artefacts=artefacts,
+        warnings=warnings, last_line=no, source_format="pdf",
+    )
+    by_number = {numbers[p.index]: p for p in pages}
+    fixed = [
+        pg.model_copy(update={"label": by_number[pg.number].label or str(pg.number), "index": by_number[pg.number].index,
+                              "width": round(by_number[pg.number].width, 1),
+                              "height": round(by_number[pg.number].height, 1)})
+        if pg.number in by_number else pg
+        for pg in doc.pages
+    ]
+    return doc.model_copy(update={"pages": fixed})
+
+
+def _page_numbers(pages: list[_Page], warnings: list[str]) -> dict[int, int]:
+    """Page index -> the number answers cite (module docstring)."""
+    if any(p.label for p in pages):
+        numbers = {p.index: int(p.label) if p.label and p.label.isdigit() else p.index + 1 for p in pages}
+        if len(set(numbers.values())) == len(numbers):
+            return numbers
+        warnings.append("the PDF's page labels do not give every page its own number: pages are cited by position")
+        return {p.index: p.index + 1 for p in pages}
+    printed = [(p.index, p.printed) for p in pages if p.printed]
+    shifts = {num - i for i, num in printed if num is not None}
+    if printed and len(shifts) == 1 and (len(printed) >= 2 or len(pages) == 1):
+        shift = shifts.pop()
+        if all(i + shift >= 1 for i in range(len(pages))):
+            return {p.index: p.index + shift for p in pages}
+    return {p.index: p.index + 1 for p in pages}
+
+
+def _columns(p: _Page, warnings: list[str]) -> None:
+    """Say when a page sets body lines side by side (read column by column)."""
+    side = 0
+    lines = p.body
+    for a in range(len(lines)):
+        for b in range(a + 1, min(a + 80, len(lines))):
+            la, lb = lines[a], lines[b]
+            if abs(la.base - lb.base) < 1.0 and (la.x1 < lb.x0 or lb.x1 < la.x0):
+                side += 1
+                break
+    if side >= 3:
+        warnings.append(f"page {p.index + 1} has text in columns ({side} lines side by side); read column by column")
+
+
+def _body_blocks(
+    pages: list[_Page], numbers: dict[int, int], body_size: float, drop_hyphen: Callable[[str, str], bool]
+) -> tuple[list[_Block], dict[str, int]]:
+    blocks: list[_Block] = []
+    marker_pages: dict[str, int] = {}
+    pitches = [
+        b.top - a.top for p in pages for a, b in zip(p.body, p.body[1:], strict=False)
+        if a.size == b.size == body_size and 0 < b.top - a.top < 3 * body_size
+    ]
+    pitch = statistics.median(pitches) if pitches else 1.2 * body_size
+    max_size = max((ln.size for p in pages for ln in p.body), default=body_size)
+    prev: _PLine | None = None
+    right = 0.0
+    for p in pages:
+        if p.body:
+            right = max(ln.x1 for ln in p.body if ln.size >= 0.95 * body_size) if any(
+                ln.size >= 0.95 * body_size for ln in p.body) else max(ln.x1 for ln in p.body)
+        for ln in p.body:
+            skip = _markers(ln)
+            text, marks = ln.text(skip)
+            page_no = numbers[p.index]
+            for label, _off in marks:
+                marker_pages.setdefault(label, page_no)
+            if not text.strip() and not marks:
+                continue
+            kind = _kind(ln, body_size, max_size, first_page=p.index == pages[0].index, blocks=blocks)
+            piece = _Piece(text=text.strip(), line=ln.no, page=page_no, markers=marks, box=ln.box())
+            cur = blocks[-1] if blocks else None
+            if cur is not None and prev is not None and cur.kind == kind and _continues(
+                    prev, ln, cur, pitch, right, kind):
+                tail = cur.pieces[-1].text
+                if tail.endswith("-") and drop_hyphen(tail, piece.text):
+                    cur.pieces[-1].text = tail[:-1]
+                    piece.glue = True
+                cur.pieces.append(piece)
+            else:
+                blocks.append(_Block(kind, [piece]))
+            prev = ln
+    return blocks, marker_pages
+
+
+def _kind(ln: _PLine, body_size: float, max_size: float, *, first_page: bool, blocks: list[_Block]) -> str:
+    if first_page and ln.size >= 1.2 * body_size and ln.size == max_size and all(b.kind == "title" for b in blocks):
+        return "title"
+    if ln.size >= 1.08 * body_size or (ln.bold and ln.size >= 0.95 * body_size):
+        return "heading"
+    return "body"
+
+
+def _continues(prev: _PLine, ln: _PLine, cur: _Block, pitch: float, right: float, kind: str) -> bool:
+    """Whether ``ln`` goes on with the block that ``prev`` ended."""
+    if kind in ("title", "heading"):
+        return prev.index == ln.index and 0 < ln.top - prev.top < 2.0 * ln.size and abs(prev.size - ln.size) < 0.5
+    if abs(prev.size - ln.size) >= 0.5:
+        return False
+    tail = cur.pieces[-1].text
+    if not _TERMINAL.search(tail):  # mid-sentence: joins across gaps, pages and columns
+        return True
+    if prev.index != ln.index or ln.top < prev.top:  # a new page or column after a full stop
+        return bool(_OPENS_LOWER.match(ln.words[0].text))
+    gap = ln.top - prev.top
+    indent = ln.x0 - prev.x0
+    short = prev.x1 < right - 2.0 * prev.size
+    return gap <= 1.3 * pitch and indent < 0.8 * ln.size and not short

@@ -1,0 +1,260 @@
+"""PDF readings, read from the page layout: PDFs with real footnotes made here by LibreOffice
+(tests/pdfmaker.py), a hand-written PDF with page labels, and broken PDFs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from pdfmaker import Note, Sup, have_tools, make_pdfs, sample_blocks
+
+from qa.errors import DocumentError
+
+HEAD = "Sovereignty and Recognition"
+_FILL = ("The argument of this chapter is that the self-determination of peoples was never a question of "
+         "international law alone, and that representatives of intergovernmental organizations shaped what "
+         "the law could be said to permit. ")
+
+
+@pytest.fixture(scope="session")
+def pdfs(tmp_path_factory) -> dict[str, Path]:
+    """The test PDFs, made with one LibreOffice start."""
+    if not have_tools():
+        pytest.fail("LibreOffice is needed for the PDF tests: apt-get install -y libreoffice-writer-nogui poppler-utils")
+    out = tmp_path_factory.mktemp("pdfs")
+    jobs = {
+        "sample": (sample_blocks(), {"header_text": HEAD, "first_page_number": 15}),
+        "plain": ([("title", "A Short Reading"),
+                   ("p", ["The treaty was signed in 1999 by 12 states.", Note("Treaty text, art. 3."),
+                          " The marker here has lost its note.", Sup("7"), " The end."])],
+                  {"page_numbers": False, "note_numbers_raised": True}),
+        # the same words at shifting places in the line, so that some are broken and some are not
+        "hyphen": ([("title", "Hyphens")] + [("p", lead + _FILL * 3) for lead in ("", "So ", "And so, as we add, ")],
+                   {"page_size": ("9cm", "16cm"), "margins": "1.2cm", "hyphenate": True}),
+    }
+    made = make_pdfs([(blocks, out / f"{name}.pdf", opts) for name, (blocks, opts) in jobs.items()])
+    return {name: path for name, path in zip(jobs, made, strict=True)}
+
+
+@pytest.fixture(scope="session")
+def sample(pdfs):
+    from qa.pdf_reader import read_pdf
+
+    return read_pdf(pdfs["sample"])
+
+
+def test_structure_of_a_footnoted_pdf(sample):
+    d = sample
+    assert d.source_format == "pdf" and d.title == HEAD
+    assert d.headings == ["1. The question", "2. Two columns"]
+    # the printed page numbers (15..19) are what pages are cited by
+    assert [p.number for p in d.pages] == [15, 16, 17, 18, 19]
+    assert [p.index for p in d.pages] == [0, 1, 2, 3, 4] and all(p.width and p.height for p in d.pages)
+    labels = [f.label for f in d.footnotes]
+    assert labels == ["*", "1", "2", "3", "4", "5", "6", "7", "8", "9"] and not any(f.missing for f in d.footnotes)
+    # markers after a closing quote, after a question mark, after a full stop
+    at = {m.label: d.text[max(0, m.offset - 6):m.offset] for m in d.markers}
+    assert at["1"].endswith(" law\u201d") and at["2"].endswith(" one?") and at["3"].endswith("aimed.")
+    assert "\u201d." in d.text  # the full stop after the marker stays
+    # numbers in the text are text
+    assert {m.label for m in d.markers} == set(labels)
+    for s in ("In 2008 the assembly", "Resolution 1244 had set up", "within 10 km of"):
+        assert s in d.text
+    # Ibid. and Idem resolved to the note they repeat
+    assert d.footnote("3").refers_to == "2" and d.footnote("3").source == d.footnote("2").text
+    assert d.footnote("4").refers_to == "2" and d.footnote("4").source.endswith("p. 4.")
+    # the long note continues on the next page, before that page's own note
+    n5 = d.footnote("5")
+    assert n5.text.startswith("This note is deliberately long") and n5.text.endswith("It ends here.")
+    assert n5.page == 16 and "took part in the proceedings. The commentary" in n5.text
+    assert d.footnote("6").text == "A note on the page where note 5 continues."
+    # a sentence broken by the page break is one sentence in one paragraph on two pages
+    sent = "This sentence is long enough that it starts on one page"
+    para = next(p for p in d.paragraphs if sent in d.text[p.start:p.end])
+    assert len(para.pages) == 2 and d.text[para.start:para.end].endswith("ends on the next page after the break.")
+    # running heads and page numbers are artefacts, never text
+    kinds = Counter(a.kind for a in d.artefacts)
+    assert kinds["page-number"] == 5 and kinds["running-head"] == 5
+    assert d.text.count(HEAD) == 1  # the title only
+    # two columns: reported, and read one column after the other
+    assert any("columns" in w for w in d.warnings)
+    left, right = d.text.find("Left column text"), d.text.find("Right column text")
+    assert 0 < left < right and "while. Right" not in d.text
+
+
+def test_every_character_lands_somewhere(pdfs, sample):
+    """No drop: each printed character is in the text, a marker, a note label or an artefact."""
+    import pdfplumber
+
+    with pdfplumber.open(str(pdfs["sample"])) as pdf:
+        printed = Counter(c["text"] for page in pdf.pages for c in page.chars if not c["text"].isspace())
+    d = sample
+    found = Counter(ch for ch in d.text if not ch.isspace())
+    found.update(ch for m in d.markers for ch in m.label)
+    found.update(ch for f in d.footnotes if not f.missing for ch in f.label)
+    found.update(ch for a in d.artefacts for ch in a.text if not ch.isspace())
+    assert found == printed, (printed - found, found - printed)
+
+
+def test_line_boxes_locate_the_text(sample):
+    d = sample
+    assert d.boxes and all(b.end > b.start for b in d.boxes)
+    i = d.text.index("Security Council Resolution 1244")
+    box = next(b for b in d.boxes if b.start <= i < b.end)
+    page = next(p for p in d.pages if p.index == box.index)
+    assert page.number == 15 and 0 < box.x0 < box.x1 <= page.width and 0 < box.top < box.bottom <= page.height
+
+
+def test_missing_note_raised_labels_and_no_page_numbers(pdfs):
+    from qa.pdf_reader import read_pdf
+
+    d = read_pdf(pdfs["plain"])
+    assert d.title == "A Short Reading"
+    assert [p.number for p in d.pages] == [1]  # nothing printed: the page's position
+    assert d.footnote("1").text == "Treaty text, art. 3."  # its label raised at the foot
+    seven = d.footnote("7")
+    assert seven is not None and seven.missing and any("marker 7" in w for w in d.warnings)
+    assert "signed in 1999 by 12 states." in d.text and "lost its note. The end." in d.text
+
+
+def test_line_end_hyphens(pdfs):
+    """Hyphens the layout added are dropped; the word's own are kept."""
+    import pdfplumber
+
+    from qa.pdf_reader import read_pdf
+
+    with pdfplumber.open(str(pdfs["hyphen"])) as pdf:
+        lines = [ln for page in pdf.pages for ln in page.extract_text().splitlines()]
+    assert sum(ln.endswith("-") for ln in lines) >= 3, "LibreOffice did not hyphenate (hyphen-en-us missing?)"
+    d = read_pdf(pdfs["hyphen"])
+    words = set(re.findall(r"[\w-]+", _FILL + " Hyphens So And so, as we add,"))
+    got = set(re.findall(r"[\w-]+", d.text))
+    assert got <= words, got - words
+    assert "self-determination" in d.text
+
+
+def _hand_pdf(path: Path, texts: list[str], nums: str) -> Path:
+    """A minimal PDF with one line of Helvetica per page and a /PageLabels tree."""
+    objs = ["<< /Type /Catalog /Pages 2 0 R /PageLabels << /Nums [" + nums + "] >> >>", ""]
+    kids = []
+    for t in texts:
+        stream = f"BT /F1 12 Tf 72 700 Td ({t}) Tj ET".encode()
+        objs.append(f"<< /Length {len(stream)} >>\nstream\n{stream.decode()}\nendstream")
+        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objs)} 0 R "
+                    f"/Resources << /Font << /F1 {3 + 2 * len(texts)} 0 R >> >> >>")
+        kids.append(f"{len(objs)} 0 R")
+    objs[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(texts)} >>"
+    objs.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for i, o in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n{o}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.write_bytes(out)
+    return path
+
+
+def test_page_labels_are_the_cited_pages(tmp_path):
+    from qa.pdf_reader import read_pdf
+
+    texts = ["Preface text of the book.", "More of the preface.", "Chapter one begins here.", "It goes on here."]
+    d = read_pdf(_hand_pdf(tmp_path / "labels.pdf", texts, "0 << /S /r >> 2 << /S /D /St 15 >>"))
+    assert [(p.number, p.label) for p in d.pages] == [(1, "i"), (2, "ii"), (15, "15"), (16, "16")]
+    assert d.pages_between(d.text.index("Chapter one"), d.text.index("Chapter one") + 5) == [15]
+
+
+@pytest.fixture(scope="session")
+def bad_pdfs(tmp_path_factory, pdfs) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("bad-pdfs")
+    raw = pdfs["sample"].read_bytes()
+    (out / "truncated.pdf").write_bytes(raw[: len(raw) // 2])
+    (out / "noise.pdf").write_bytes(bytes(range(256)) * 40)
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (600, 800), "white")
+    ImageDraw.Draw(img).text((50, 50), "A scanned page with words only in pixels", fill="black")
+    img.save(out / "scan.pdf")
+    if shutil.which("qpdf") is None:
+        pytest.fail("qpdf is needed to make an encrypted PDF: apt-get install -y qpdf")
+    subprocess.run(["qpdf", "--encrypt", "user", "owner", "256", "--", str(pdfs["plain"]), str(out / "locked.pdf")],
+                   check=True)
+    return {p.stem: p for p in out.iterdir()}
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("truncated", "is not a readable PDF (damaged or truncated?)"),
+    ("noise", "is not a readable PDF (damaged or truncated?)"),
+    ("scan", "has no text layer (a scan or images only): OCR is not done"),
+    ("locked", "is encrypted with a password"),
+])
+def test_bad_pdfs_get_a_clear_message(bad_pdfs, name, message):
+    from qa.pdf_reader import read_pdf
+
+    with pytest.raises(DocumentError) as exc:
+        read_pdf(bad_pdfs[name])
+    assert message in str(exc.value) and f"{name}.pdf" in str(exc.value)
+
+
+def test_bad_pdfs_do_not_stop_the_corpus(tmp_path, bad_pdfs, pdfs, caplog):
+    from qa.reader import read_corpus
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for p in bad_pdfs.values():
+        shutil.copy(p, corpus / p.name)
+    shutil.copy(pdfs["plain"], corpus / "good.pdf")
+    with caplog.at_level(logging.ERROR):
+        docs = read_corpus(corpus)
+    assert [d.doc_id for d in docs] == ["good"]
+    for name in bad_pdfs:
+        assert f"{name}.pdf" in caplog.text
+
+
+def test_answers_cite_the_pdf_pages(tmp_path, pdfs, embedder):
+    from qa.config import Settings
+    from qa.engine import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(pdfs["sample"], corpus / "recognition.pdf")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", backend="torch")
+    engine = Engine.from_settings(settings, embedder=embedder)
+    a = engine.ask("Which resolution set up an interim administration?")
+    top = a.passages[0]
+    assert top.document == "recognition" and 15 in top.pages
+    assert "Resolution 1244" in top.highlight.text
+    assert {c.label for c in top.citations} >= {"3"}
+    three = next(c for c in top.citations if c.label == "3")
+    assert three.refers_to == "2" and three.source == "See the separate opinions, discussed below."
+    b = engine.ask("What did the note on the long commentary weigh?")
+    assert any(16 in p.pages or 17 in p.pages for p in b.passages)
+
+
+def test_inspect_json_has_the_same_shape_for_a_pdf(tmp_path, pdfs):
+    from click.testing import CliRunner
+
+    from qa.cli import cli
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(pdfs["plain"], corpus / "short.pdf")
+    (corpus / "notes.md").write_text("# Notes\n\nA paragraph.[^1]\n\n[^1]: The note.\n", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["--corpus", str(corpus), "--index", str(tmp_path / "index"), "inspect", "--json"])
+    assert r.exit_code == 0, r.output
+    docs = json.loads(r.output)
+    docs = docs if isinstance(docs, list) else docs["documents"]
+    by_id = {d["doc_id"]: d for d in docs}
+    assert set(by_id["short"]) == set(by_id["notes"])
+    assert by_id["short"]["source_format"] == "pdf" and by_id["notes"]["source_format"] == "markdown"
+    r = CliRunner().invoke(cli, ["--corpus", str(corpus), "--index", str(tmp_path / "index"), "inspect"])
+    assert "short" in r.output and "marker 7" in r.output
