@@ -550,3 +550,34 @@ def _continues(prev: _PLine, ln: _PLine, cur: _Block, pitch: float, right: float
     indent = ln.x0 - prev.x0
     short = prev.x1 < right - 2.0 * prev.size
     return gap <= 1.3 * pitch and indent < 0.8 * ln.size and not short
+
+
+def render_page_png(path: Path, index: int, *, sha256: str, width: int = 900) -> bytes:
+    """The PDF's page ``index`` (0-based) as a PNG ``width`` pixels wide (pypdfium2, which
+    pdfplumber depends on).
+
+    Raises:
+        DocumentError: The file is gone, changed since it was indexed, or has no such page.
+    """
+    import io
+
+    import pypdfium2
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"Cannot read '{path}': {exc.strerror}") from exc
+    if hashlib.sha256(raw).hexdigest() != sha256:
+        raise DocumentError(f"'{path}' changed since it was indexed; the index is rebuilt on the next start.")
+    pdf = pypdfium2.PdfDocument(raw)
+    try:
+        if not 0 <= index < len(pdf):
+            raise DocumentError(f"'{path}' has no page {index + 1}.")
+        page = pdf[index]
+        scale = width / max(page.get_width(), 1.0)
+        image = page.render(scale=scale).to_pil()
+        buf = io.BytesIO()
+        image.save(buf, format="PNG", optimize=True)
+        return buf.getvalue()
+    finally:
+        pdf.close()

@@ -69,10 +69,12 @@ _SEPARATOR_MIN_SPACES = 10
 # --------------------------------------------------------------------------- entry points
 
 
-def read_corpus(corpus_dir: Path) -> list[Document]:
+def read_corpus(corpus_dir: Path, *, on_page: Callable[[str, int, int], None] | None = None) -> list[Document]:
     """Read every supported file under ``corpus_dir`` (sorted by path).
 
     A file that cannot be read is logged and skipped, so one bad file never stops the rest.
+    ``on_page(file name, pages done, pages)`` follows the reading of each PDF; without it, a
+    long PDF logs its progress every 100 pages.
 
     Raises:
         DocumentError: The folder does not exist or holds no readable document.
@@ -83,8 +85,16 @@ def read_corpus(corpus_dir: Path) -> list[Document]:
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
         if path.name.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:
             continue
+        name = str(path.relative_to(corpus_dir))
+
+        def pages(done: int, total: int, name: str = name) -> None:
+            if on_page is not None:
+                on_page(name, done, total)
+            elif done % 100 == 0 and total > 100:
+                logger.info("read %d of %d pages of %s", done, total, name)
+
         try:
-            docs.append(read_document(path, doc_id=_doc_id(corpus_dir, path)))
+            docs.append(read_document(path, doc_id=_doc_id(corpus_dir, path), on_page=pages))
         except DocumentError as exc:
             logger.error("skipped %s: %s", path, exc)
     if not docs:

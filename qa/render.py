@@ -6,6 +6,7 @@ no text is ever searched for in the output: offsets come from the Answer. No Gra
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from qa.models import Answer, AnswerPassage, Document
@@ -172,14 +173,49 @@ def render_conversation(
     return f'<div class="qa-conversation">{latest}{rest}</div>'
 
 
-def render_document(doc: Document, *, start: int, end: int, hl_start: int, hl_end: int, css: str = "") -> str:
+def render_pdf_pages(doc: Document, *, start: int, end: int, hl_start: int, hl_end: int, image_url: Any) -> str:
+    """The PDF pages a passage lies on, as images with its lines marked (its best sentence's
+    lines more strongly); ``image_url(page index)`` gives each page image's address."""
+    boxes = [b for b in doc.boxes if b.start < end and start < b.end]
+    figures = []
+    for index in sorted({b.index for b in boxes}):
+        page = next((p for p in doc.pages if p.index == index), None)
+        if page is None or not page.width or not page.height:
+            continue
+        w, h = page.width, page.height
+        marks = []
+        for b in boxes:
+            if b.index != index:
+                continue
+            cls = "qa-pdf-mark qa-pdf-hl" if b.start < hl_end and hl_start < b.end else "qa-pdf-mark"
+            marks.append(
+                f'<span class="{cls}" style="left:{100 * b.x0 / w:.2f}%;top:{100 * b.top / h:.2f}%;'
+                f'width:{100 * (b.x1 - b.x0) / w:.2f}%;height:{100 * (b.bottom - b.top) / h:.2f}%"></span>'
+            )
+        label = escape(page.label or str(page.number))
+        figures.append(
+            f'<figure class="qa-pdf-page"><div class="qa-pdf-sheet" style="aspect-ratio:{w:.1f}/{h:.1f}">'
+            f'<img src="{escape(image_url(index))}" alt="Page {label} of the PDF, the passage marked" '
+            f'loading="lazy">{"".join(marks)}</div>'
+            f"<figcaption>Page {label} (page {index + 1} of the file), the passage marked</figcaption></figure>"
+        )
+    return f'<section class="qa-pdf-pages" aria-label="The passage on the page">{"".join(figures)}</section>' if figures else ""
+
+
+def render_document(
+    doc: Document, *, start: int, end: int, hl_start: int, hl_end: int, css: str = "", page_image_url: Any = None
+) -> str:
     """A whole document as a self-contained page, the passage ``[start, end)`` marked and its
-    best sentence ``[hl_start, hl_end)`` highlighted; page breaks and notes shown where they are."""
+    best sentence ``[hl_start, hl_end)`` highlighted; page breaks and notes shown where they are.
+    For a PDF (with ``page_image_url``), the pages the passage lies on come first, marked."""
     n = len(doc.text)
     start, end = max(0, min(start, n)), max(0, min(end, n))
     hl_start, hl_end = max(start, min(hl_start, end)), max(start, min(hl_end, end))
     first_para = True
     blocks: list[str] = []
+    if page_image_url is not None and doc.boxes and end > start:
+        blocks.append(render_pdf_pages(doc, start=start, end=end, hl_start=hl_start, hl_end=hl_end,
+                                       image_url=page_image_url))
     notes_open = False
     for para in doc.paragraphs:
         a, b = para.start, para.end

@@ -181,6 +181,25 @@ class IndexStore:
 
     # -- build ---------------------------------------------------------------
 
+    @staticmethod
+    def _read(corpus_dir: Path, show_progress: bool) -> list[Document]:
+        """Read the corpus, with a progress bar on stderr for PDFs when ``show_progress``."""
+        if not show_progress:
+            return read_corpus(corpus_dir)
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        with Progress(TextColumn("reading {task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("pages"), TimeRemainingColumn(), console=Console(stderr=True)) as bar:
+            tasks: dict[str, Any] = {}
+
+            def on_page(name: str, done: int, total: int) -> None:
+                if name not in tasks:
+                    tasks[name] = bar.add_task(name, total=total)
+                bar.update(tasks[name], completed=done)
+
+            return read_corpus(corpus_dir, on_page=on_page)
+
     def build(
         self,
         corpus_dir: Path,
@@ -202,7 +221,7 @@ class IndexStore:
 
         t0 = clock()
         files = corpus_files(corpus_dir) if documents is None else {}
-        docs = read_corpus(corpus_dir) if documents is None else documents
+        docs = (self._read(corpus_dir, show_progress) if documents is None else documents)
         passages: list[Passage] = []
         for doc in docs:
             passages.extend(

@@ -31,13 +31,20 @@ import anyio  # noqa: E402
 import gradio as gr  # noqa: E402
 from fastapi import FastAPI, Request  # noqa: E402
 from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse  # noqa: E402
+from fastapi.responses import (  # noqa: E402
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles  # noqa: E402
 from pydantic import BaseModel, ConfigDict, Field, ValidationError  # noqa: E402
 
 from qa.config import Settings, load_settings  # noqa: E402
 from qa.engine import Engine  # noqa: E402
-from qa.errors import QAError, QuestionError, QuestionFileError  # noqa: E402
+from qa.errors import DocumentError, QAError, QuestionError, QuestionFileError  # noqa: E402
 from qa.models import Answer  # noqa: E402
 from qa.render import render_answer, render_conversation, render_document  # noqa: E402
 
@@ -349,6 +356,24 @@ def _widget(engine: Engine, settings: Settings) -> gr.Blocks:
 # --------------------------------------------------------------------------- the app
 
 
+_PAGE_CACHE: dict[tuple[str, int, str], bytes] = {}
+_PAGE_LOCK = threading.Lock()
+
+
+def _page_png(path: Path, index: int, sha256: str, render: Callable[..., bytes]) -> bytes:
+    """A rendered PDF page, kept for later requests (the 32 most recent pages)."""
+    key = (str(path), index, sha256)
+    with _PAGE_LOCK:
+        png = _PAGE_CACHE.get(key)
+    if png is None:
+        png = render(path, index, sha256=sha256)
+        with _PAGE_LOCK:
+            if len(_PAGE_CACHE) >= 32:
+                _PAGE_CACHE.pop(next(iter(_PAGE_CACHE)))
+            _PAGE_CACHE[key] = png
+    return png
+
+
 def create_app(
     engine: Engine | None = None,
     settings: Settings | None = None,
@@ -412,15 +437,33 @@ def create_app(
 
     @app.get("/context/{doc_id:path}", response_class=HTMLResponse)
     def context(doc_id: str, start: int = 0, end: int = 0, hs: int = 0, he: int = 0) -> HTMLResponse:
-        csp = _csp(settings, "default-src 'none'; style-src 'unsafe-inline'; ")
+        csp = _csp(settings, "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; ")
         doc = engine.documents.get(doc_id)
         if doc is None:
             return HTMLResponse(
                 f"<!doctype html><title>Not found</title><p>No reading named {escape(doc_id)}.</p>",
                 status_code=404, headers={"Content-Security-Policy": csp},
             )
-        html = render_document(doc, start=start, end=end, hl_start=hs, hl_end=he, css=context_css)
+        def image_url(index: int) -> str:
+            return "/context-page.png?" + urlencode({"doc": doc_id, "i": index})
+
+        html = render_document(doc, start=start, end=end, hl_start=hs, hl_end=he, css=context_css,
+                               page_image_url=image_url if doc.source_format == "pdf" else None)
         return HTMLResponse(html, headers={"Content-Security-Policy": csp})
+
+    @app.get("/context-page.png")
+    def context_page(doc: str, i: int = 0) -> Response:
+        """A page of a PDF reading, as shown beside "show in context"."""
+        from qa.pdf_reader import render_page_png
+
+        d = engine.documents.get(doc)
+        if d is None or d.source_format != "pdf":
+            return PlainTextResponse(f"No PDF reading named {doc!r}.", status_code=404)
+        try:
+            png = _page_png(Path(d.source_path), i, d.sha256, render_page_png)
+        except DocumentError as exc:
+            return PlainTextResponse(str(exc), status_code=404 if "no page" in str(exc) else 409)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
     loader = Path(gr.__file__).resolve().parent / "templates" / "frontend" / "gradio.js"
 

@@ -258,3 +258,33 @@ def test_inspect_json_has_the_same_shape_for_a_pdf(tmp_path, pdfs):
     assert by_id["short"]["source_format"] == "pdf" and by_id["notes"]["source_format"] == "markdown"
     r = CliRunner().invoke(cli, ["--corpus", str(corpus), "--index", str(tmp_path / "index"), "inspect"])
     assert "short" in r.output and "marker 7" in r.output
+
+
+def test_context_view_shows_the_pdf_page_with_the_passage_marked(tmp_path, pdfs, embedder):
+    from fastapi.testclient import TestClient
+
+    from qa.config import Settings
+    from qa.engine import Engine
+    from qa.render import context_href
+    from qa.web import create_app
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(pdfs["sample"], corpus / "recognition.pdf")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", backend="torch")
+    engine = Engine.from_settings(settings, embedder=embedder)
+    top = engine.ask("Which resolution set up an interim administration?").passages[0]
+    client = TestClient(create_app(engine, settings))
+    r = client.get(context_href(top, "/context"))
+    assert r.status_code == 200 and "img-src 'self'" in r.headers["content-security-policy"]
+    html = r.text
+    assert '<img src="/context-page.png?doc=recognition&amp;i=0"' in html
+    assert html.count('class="qa-pdf-mark qa-pdf-hl"') >= 1 and "Page 15 (page 1 of the file)" in html
+    png = client.get("/context-page.png", params={"doc": "recognition", "i": 0})
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
+    assert client.get("/context-page.png", params={"doc": "recognition", "i": 99}).status_code == 404
+    assert client.get("/context-page.png", params={"doc": "nope", "i": 0}).status_code == 404
+    with (corpus / "recognition.pdf").open("ab") as fh:  # the file changed after indexing
+        fh.write(b"\n% edited\n")
+    stale = client.get("/context-page.png", params={"doc": "recognition", "i": 1})
+    assert stale.status_code == 409 and "changed since it was indexed" in stale.text
