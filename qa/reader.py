@@ -53,6 +53,8 @@ _NOTE_START = re.compile(r"^\s*(\*{1,3}|[†‡§]|\d{1,3})[.)]?\s+(\S.*)$")
 # Digits glued to the end of a word or closing punctuation, and not followed by a letter or digit.
 _NUM_MARKER = re.compile(r"(?<=[^\W\d_]|[.,;:!?)\]\"”’'…])(\d{1,3})(?=[\s.,;:!?)\]\"”’'…]|$)")
 _SYM_MARKER = re.compile(r"(?<=[^\W_]|[.,;:!?)\]\"”’'…])(\*{1,3}|[†‡§])(?=[\s.,;:!?)\]\"”’'…]|$)")
+_SPACED_MARKER = re.compile(r"(?<=[.,;:!?)\]\"”’'…]) (\d{1,3})(?= [\"“‘'«(\[]?[A-ZÀ-ÖØ-Þ]| *$)")
+_LABEL_ONLY = re.compile(r"^\s*(\*{1,3}|[†‡§]|\d{1,3})\s*$")
 _IDEM = re.compile(r"^(?:idem|ibid(?:em)?|id)\.?\s*[,.;:]?\s*(.*)$", re.IGNORECASE)
 _PAGE_REF = re.compile(
     r"\b(?:pages?|pp?\.)\s*\d+(?:\s*(?:-|–|and|&|,)\s*\d+)*", re.IGNORECASE
@@ -465,6 +467,112 @@ def _split_pages(lines: list[str]) -> tuple[list[list[_Line]], list[list[_Line]]
     return bodies, notes
 
 
+def _trailing_notes(bodies: list[list[_Line]], note_pages: list[list[_Line]], warnings: list[str]) -> None:
+    """Move each page's trailing notes from its body lines into ``note_pages`` (pdftotext's layout).
+
+    A page's notes are the last lines before its page number that parse as notes in sequence:
+    "N text" lines (and their continuation lines), or a run of bare labels followed by as many
+    text lines, each label in turn. A label counts only when the body above holds a marker for
+    it (glued or set off by a space). Lines just above the notes that are longer than body
+    lines (notes are set smaller, so more words fit a line) continue the previous page's last
+    note when that note ends mid-sentence; those are reported, since a .txt has no fonts.
+    """
+    body_lengths = sorted(len(ln.text.strip()) for lines in bodies for ln in lines if len(ln.text.strip()) > 20)
+    typical = body_lengths[len(body_lengths) // 2] if body_lengths else 0  # the median: notes are few
+    expected = 1
+    last_note_open = False
+    for page_i, lines in enumerate(bodies):
+        content = [i for i, ln in enumerate(lines) if ln.text.strip()]
+        while content and _PAGE_NUMBER_LINE.match(lines[content[-1]].text):
+            content = content[:-1]
+        found: tuple[int, list[_Line], int] | None = None
+        for ci in range(len(content)):
+            parsed = _parse_tail(lines, content[ci:], expected)
+            if parsed is None:
+                continue
+            notes_lines, next_expected, labels = parsed
+            above = " ".join(lines[j].text for j in content[:ci])
+            if all(_has_marker(above, lab) for lab in labels):
+                found = (ci, notes_lines, next_expected)
+                break
+        if found is None:
+            continue
+        ci, notes_lines, expected = found
+        moved = {id(ln) for ln in notes_lines} | {id(lines[j]) for j in content[ci:]}
+        cont: list[_Line] = []
+        if last_note_open and typical:
+            # the note's own last line may be short; above it, its lines are longer than the body's
+            k = ci - 2
+            while k >= 0 and len(lines[content[k]].text.strip()) > 1.15 * typical:
+                k -= 1
+            if k < ci - 2 or (ci >= 1 and len(lines[content[ci - 1]].text.strip()) > 1.15 * typical):
+                cont = [lines[content[j]] for j in range(k + 1, ci)]
+            if cont:
+                warnings.append(
+                    f"lines {cont[0].no}-{cont[-1].no} taken as the rest of the previous page's last note, "
+                    "from their length (the text has no font sizes)"
+                )
+        moved |= {id(ln) for ln in cont}
+        note_pages[page_i] = cont + notes_lines
+        bodies[page_i] = [ln for ln in lines if id(ln) not in moved]
+        last_text = notes_lines[-1].text.strip() if notes_lines else ""
+        last_note_open = bool(last_text) and not _TERMINAL.search(last_text)
+
+
+def _has_marker(text: str, label: str) -> bool:
+    for m in list(_NUM_MARKER.finditer(text)) + list(_SPACED_MARKER.finditer(text)) + list(_SYM_MARKER.finditer(text)):
+        if m.group(1) == label:
+            return True
+    return False
+
+
+def _parse_tail(lines: list[_Line], idx: list[int], expected: int) -> tuple[list[_Line], int, list[str]] | None:
+    """Parse lines ``idx`` (to the page's end) as notes starting with label ``expected`` (or a
+    note symbol); return the note lines (each note's first line as "label text"), the next
+    expected number and the labels, or None when they are not all notes."""
+    out: list[_Line] = []
+    labels: list[str] = []
+    k = 0
+    nxt = expected
+
+    def fits(label: str) -> bool:
+        return label == str(nxt) or (not label.isdigit() and label not in labels)
+
+    while k < len(idx):
+        ln = lines[idx[k]]
+        text = ln.text.strip()
+        bare = _LABEL_ONLY.match(text)
+        if bare:  # a run of bare labels, then their texts in turn
+            run: list[str] = []
+            while k < len(idx) and (b := _LABEL_ONLY.match(lines[idx[k]].text)) and fits(b.group(1)):
+                run.append(b.group(1))
+                labels.append(b.group(1))
+                if b.group(1).isdigit():
+                    nxt += 1
+                k += 1
+            if not run:
+                return None
+            texts = idx[k:k + len(run)]
+            if len(texts) < len(run) or any(_LABEL_ONLY.match(lines[j].text) for j in texts):
+                return None
+            for lab, j in zip(run, texts, strict=True):
+                out.append(_Line(lines[j].no, f"{lab} {lines[j].text.strip()}", lines[j].page))
+            k += len(run)
+            continue
+        m = _NOTE_START.match(text)
+        if m and fits(m.group(1)):
+            labels.append(m.group(1))
+            if m.group(1).isdigit():
+                nxt += 1
+            out.append(ln)
+        elif out:
+            out.append(ln)  # a note's next line
+        else:
+            return None
+        k += 1
+    return (out, nxt, labels) if labels else None
+
+
 def _parse_notes(note_pages: list[list[_Line]], artefacts: list[Artefact]) -> list[_Note]:
     notes: list[_Note] = []
     last_num: int | None = None
@@ -498,14 +606,19 @@ def _parse_notes(note_pages: list[list[_Line]], artefacts: list[Artefact]) -> li
 
 
 def _find_markers(
-    bodies: list[list[_Line]], notes: list[_Note]
+    bodies: list[list[_Line]], notes: list[_Note], *, spaced: bool = False
 ) -> dict[int, list[tuple[int, int, str]]]:
-    """Marker spans per source line, found in the notes' order (module docstring)."""
+    """Marker spans per source line, found in the notes' order (module docstring). With
+    ``spaced``, a number set off by a space after closing punctuation ("workshop. 1 Its", as
+    pdftotext writes a marker it sees apart from its word) is a candidate too."""
     cands: list[tuple[int, int, int, int, str]] = []  # (line, start, end, page, label)
     for lines in bodies:
         for ln in lines:
             for m in _NUM_MARKER.finditer(ln.text):
                 cands.append((ln.no, m.start(1), m.end(1), ln.page, m.group(1)))
+            if spaced:
+                for m in _SPACED_MARKER.finditer(ln.text):  # the space goes with it: "one? 2 Its"
+                    cands.append((ln.no, m.start(), m.end(1), ln.page, m.group(1)))
             for m in _SYM_MARKER.finditer(ln.text):
                 cands.append((ln.no, m.start(1), m.end(1), ln.page, m.group(1)))
     cands.sort()
@@ -562,6 +675,26 @@ def _find_markers(
     return by_line
 
 
+def _printed_page_numbers(bodies: list[list[_Line]], notes: list[_Note], drop: set[int]) -> None:
+    """Number pages as printed when the page-number lines found follow the pages (e.g. 15, 16,
+    17 on the 1st, 2nd, 3rd page); else they stay numbered by position."""
+    printed = {ln.page: int(ln.text.strip()) for lines in bodies for ln in lines
+               if ln.no in drop and ln.text.strip().isdigit()}
+    shifts = {num - page for page, num in printed.items()}
+    if len(printed) < 2 or len(shifts) != 1:
+        return
+    shift = shifts.pop()
+    if shift == 0:
+        return
+    for lines in bodies:
+        for ln in lines:
+            ln.page += shift
+    for note in notes:
+        note.page += shift
+        for ln in note.lines:
+            ln.page += shift
+
+
 def _page_artefacts(bodies: list[list[_Line]], artefacts: list[Artefact]) -> set[int]:
     """Page numbers alone on the first or last line of a page, and repeated running heads."""
     drop: set[int] = set()
@@ -572,7 +705,7 @@ def _page_artefacts(bodies: list[list[_Line]], artefacts: list[Artefact]) -> set
                 drop.add(ln.no)
                 artefacts.append(Artefact(kind="page-number", text=ln.text.strip(), line=ln.no))
     heads: dict[str, list[_Line]] = {}
-    for lines in bodies[1:]:
+    for lines in bodies:  # the first page's first line counts when later pages repeat it
         content = [ln for ln in lines if ln.text.strip() and ln.no not in drop]
         if content:
             key = re.sub(r"\d+", "#", content[0].text.strip())
@@ -598,7 +731,8 @@ def _heading_like(line: str) -> bool:
         return False
     if line[-1] in ",;:-–—(/&" or not _OPENS_SENTENCE.match(line):
         return False
-    if len(split_sentences(line)) > 1:
+    # a section number ("1.", "2.3", "IV.") is not a sentence of its own
+    if len(split_sentences(re.sub(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.)\s+(?=\S)", "", line))) > 1:
         return False
     last = re.sub(r"[^\w]", "", line.split()[-1]).lower()
     return last not in _FUNCTION_WORDS
@@ -614,9 +748,14 @@ def read_text(source: str, *, doc_id: str, source_path: str = "", sha256: str = 
     artefacts: list[Artefact] = []
     warnings: list[str] = []
     bodies, note_pages = _split_pages(lines)
+    # pdftotext's own layout: pages at form feeds, notes at each page's end with no rule
+    flowing = any("\f" in ln for ln in lines) and not any(note_pages)
+    if flowing:
+        _trailing_notes(bodies, note_pages, warnings)
     notes = _parse_notes(note_pages, artefacts)
     drop = _page_artefacts(bodies, artefacts)
-    cuts = _find_markers(bodies, notes)
+    _printed_page_numbers(bodies, notes, drop)
+    cuts = _find_markers(bodies, notes, spaced=flowing)
     marker_pages: dict[str, int] = {}
     for lines_ in bodies:
         for ln in lines_:
@@ -644,6 +783,21 @@ def read_text(source: str, *, doc_id: str, source_path: str = "", sha256: str = 
     def short(line: _Piece, nxt: _Piece | None) -> bool:
         return nxt is None or len(line.text) + 1 + len(_first_word(nxt.text)) < threshold
 
+    if flowing:
+        # pdftotext leaves no blank line between paragraphs: a line that ends a sentence well
+        # short of the usual line length ends one
+        lengths = sorted(len(p.text) for g in groups for p in g if len(p.text) > 20)
+        usual = lengths[len(lengths) // 2] if lengths else 0
+        split: list[list[_Piece]] = []
+        for group in groups:
+            split.append([])
+            for k, piece in enumerate(group):
+                split[-1].append(piece)
+                nxt = group[k + 1] if k + 1 < len(group) else None
+                if nxt is not None and _TERMINAL.search(piece.text) and len(piece.text) < 0.8 * usual:
+                    split.append([])
+        groups = [g for g in split if g]
+
     blocks: list[_Block] = []
     for gi, group in enumerate(groups):
         nxt_group_first = groups[gi + 1][0] if gi + 1 < len(groups) else None
@@ -661,7 +815,7 @@ def read_text(source: str, *, doc_id: str, source_path: str = "", sha256: str = 
         first = group[0]
         nxt = group[1] if len(group) > 1 else nxt_group_first
         opens_next = nxt is not None and bool(_OPENS_SENTENCE.match(nxt.text))
-        is_title = not blocks and first.page == 1
+        is_title = not blocks and first.page == groups[0][0].page
         if (
             _heading_like(first.text)
             and opens_next

@@ -288,3 +288,32 @@ def test_context_view_shows_the_pdf_page_with_the_passage_marked(tmp_path, pdfs,
         fh.write(b"\n% edited\n")
     stale = client.get("/context-page.png", params={"doc": "recognition", "i": 1})
     assert stale.status_code == 409 and "changed since it was indexed" in stale.text
+
+
+def test_pdftotext_output_is_read_by_the_text_rules(pdfs, tmp_path):
+    """What teachers paste: pdftotext's own layout, with no fonts to go by."""
+    from pdfmaker import pdftotext
+
+    from qa.reader import read_document
+
+    txt = tmp_path / "recognition.txt"
+    txt.write_text(pdftotext(pdfs["sample"]), encoding="utf-8")
+    assert "\f" in txt.read_text() and "one? 2 Security" in txt.read_text()  # the layout we mean
+    d = read_document(txt)
+    assert d.title == HEAD and d.headings == ["1. The question", "2. Two columns"]
+    assert [p.number for p in d.pages] == [15, 16, 17, 18, 19]  # the printed numbers
+    assert [f.label for f in d.footnotes] == ["*", "1", "2", "3", "4", "5", "6", "7", "8", "9"]
+    assert not any(f.missing for f in d.footnotes)
+    # a run of bare labels followed by the note texts is paired in order
+    assert d.footnote("1").text == "UN General Assembly, Resolution 63/3 (8 October 2008)."
+    assert d.footnote("3").text == "Ibid." and d.footnote("3").refers_to == "2"
+    # markers glued and set off by a space; numbers in the text stay text
+    at = {m.label: d.text[max(0, m.offset - 5):m.offset] for m in d.markers}
+    assert at["1"].endswith("law\u201d") and at["2"].endswith("one?") and "Resolution 1244 had" in d.text
+    assert "one? Security" in d.text
+    # the rest of note 5, which pdftotext prints right after the body, goes back to the note: reported
+    assert d.footnote("5").text.endswith("It ends here.")
+    assert "in the proceedings" not in d.text[:d.body_end]
+    assert any("rest of the previous page's last note" in w for w in d.warnings)
+    assert "the statements that the chapter has been weighing" in d.text
+    assert sum(a.kind == "page-number" for a in d.artefacts) == 5
