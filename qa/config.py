@@ -155,7 +155,7 @@ class Settings(BaseSettings):
         env_prefix="QA_", env_nested_delimiter="__", extra="forbid", frozen=True
     )
 
-    corpus_dir: Path = Field(default=Path("corpus"), description="Folder of readings (.txt, .md).")
+    corpus_dir: Path = Field(default=Path("corpus"), description="Folder of readings (.txt, .md, .pdf).")
     index_dir: Path = Field(default=Path("index"), description="Folder for built index files.")
     index_name: str = Field(default="main", description="Name of the index under index_dir.")
     model: str = Field(
@@ -170,10 +170,11 @@ class Settings(BaseSettings):
         "or 'auto' (ONNX when the model's pooling is mean or CLS, else torch). Index builds always use torch.",
     )
     quantize: Literal["none", "int8"] = Field(
-        default="none",
+        default="int8",
         description="'int8': the ONNX query path runs an int8 copy of the model (onnxruntime's dynamic "
-        "quantiser, made once next to the ONNX export); faster, vectors slightly off the reference. "
-        "Applies to the ONNX path only.",
+        "quantiser, made once next to the ONNX export); faster, with vectors about 0.99 cosine from "
+        "the reference and quality within 0.5 points on the samples, SciFact and SQuAD. 'none': the "
+        "exported float model (the reference's vectors). Applies to the ONNX path only.",
     )
     device: str = Field(default="cpu", description="Torch device for the model.")
     threads: int | None = Field(

@@ -193,7 +193,7 @@ def load_embedder(settings: Any) -> Any:
         ModelError: The model is missing, or ``onnx`` was asked for a model it cannot run.
     """
     if settings.backend == "torch":
-        if settings.quantize != "none":
+        if settings.quantize != "none" and "quantize" in settings.model_fields_set:  # asked for, not the default
             logger.warning("quantize=%s is ignored: it applies to the ONNX query path, not backend=torch",
                            settings.quantize)
         return torch_embedder(settings)

@@ -82,7 +82,7 @@ def read_corpus(corpus_dir: Path, *, on_page: Callable[[str, int, int], None] | 
         DocumentError: The folder does not exist or holds no readable document.
     """
     if not corpus_dir.is_dir():
-        raise DocumentError(f"Corpus folder '{corpus_dir}' does not exist. Create it and add .txt or .md files.")
+        raise DocumentError(f"Corpus folder '{corpus_dir}' does not exist. Create it and add .txt, .md or .pdf files.")
     docs: list[Document] = []
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
         if path.name.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:

@@ -158,11 +158,12 @@ def live_url(web_app):
 
 @pytest.fixture(scope="session")
 def onnx_export(tmp_path_factory, embedder):
-    """The model exported to ONNX once per session: (index folder holding .onnx/, the export)."""
+    """The model exported to ONNX (and quantised) once per session: (index folder holding .onnx/, the export)."""
     from qa.embedding import resolve_model_path
-    from qa.onnx_embedder import export_onnx, onnx_cache_dir
+    from qa.onnx_embedder import export_onnx, onnx_cache_dir, quantize_int8
 
     index_dir = tmp_path_factory.mktemp("onnx-index")
     folder = onnx_cache_dir(index_dir, embedder.hash)
     export_onnx(resolve_model_path(embedder.name), embedder.name, embedder.hash, folder)
+    quantize_int8(folder)  # the default query model
     return index_dir, folder

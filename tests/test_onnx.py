@@ -89,7 +89,7 @@ def test_corrupt_export_is_rebuilt(tmp_path, onnx_export, embedder, caplog):
     with (index_dir / ".onnx" / onnx_file / "model.onnx").open("r+b") as fh:
         fh.seek(1000)
         fh.write(b"\0" * 64)
-    settings = Settings(index_dir=index_dir)
+    settings = Settings(index_dir=index_dir, quantize="none")  # the float export itself
     with caplog.at_level(logging.INFO):
         emb = load_embedder(settings)
     assert "re-exporting the model to ONNX" in caplog.text and "does not match its manifest hash" in caplog.text
@@ -124,7 +124,7 @@ def test_unsupported_pooling_falls_back_with_one_line(tmp_path, embedder, caplog
 
 @pytest.fixture(scope="module")
 def int8_index(tmp_path_factory, onnx_export):
-    """A copy of the export whose int8 model is made by load_embedder (quantize = "int8")."""
+    """A copy of the export with its int8 model, loaded by load_embedder (quantize = "int8")."""
     from qa.config import Settings
     from qa.embedding import load_embedder
 
