@@ -232,6 +232,7 @@ class _Builder:
         self.markers: list[Marker] = []
         self.sentences: list[Sentence] = []
         self.boxes: list[LineBox] = []
+        self.last_text = ""  # the text of the block added last
 
     def _emit(self, s: str) -> None:
         self.parts.append(s)
@@ -240,10 +241,12 @@ class _Builder:
     def add_block(self, kind: str, pieces: list[_Piece]) -> tuple[int, int]:
         pieces = [p for p in pieces if p.text or p.markers]
         if not pieces:
+            self.last_text = ""
             return (self.length, self.length)
         if self.paragraphs:
             self._emit("\n\n")
         start = self.length
+        first_part = len(self.parts)
         prev_text = ""
         for piece in pieces:
             if prev_text:
@@ -271,8 +274,16 @@ class _Builder:
                 line_end=pieces[-1].line,
             )
         )
-        text = "".join(self.parts)
-        spans = [(start, end)] if kind in ("title", "heading") else split_sentences(text, start, end)
+        # the block's text, with some text before it for the sentence rules' look-behind
+        # (joining the whole document for every block would be quadratic in its length)
+        self.last_text = "".join(self.parts[first_part:])
+        before = "".join(self.parts[max(0, first_part - 8):first_part])[-200:]
+        local = before + self.last_text
+        if kind in ("title", "heading"):
+            spans = [(start, end)]
+        else:
+            shift = start - len(before)
+            spans = [(a + shift, b + shift) for a, b in split_sentences(local, len(before), len(local))]
         for a, b in spans:
             self.sentences.append(Sentence(start=a, end=b, paragraph=index))
         return start, end
@@ -290,9 +301,9 @@ def _emit(blocks: list[_Block], doc_id: str) -> tuple[_Builder, str, list[str]]:
     for block in blocks:
         start, end = builder.add_block(block.kind, block.pieces)
         if block.kind == "title":
-            title = builder.text[start:end]
+            title = builder.last_text
         elif block.kind == "heading":
-            headings.append(builder.text[start:end])
+            headings.append(builder.last_text)
     if not title:
         title = doc_id.rsplit("/", 1)[-1].replace("-", " ").replace("_", " ").strip()
     return builder, title, headings
@@ -338,7 +349,7 @@ def _resolve_notes(
                 pieces[0] = _Piece(text=m.group(2).strip(), line=note.lines[0].no, page=note.page, markers=[],
                                    box=note.lines[0].box)
         start, end = builder.add_block("note", pieces)
-        text = builder.text[start:end]
+        text = builder.last_text
         source = None
         refers_to = None
         idem = _IDEM.match(text)
