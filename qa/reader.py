@@ -763,6 +763,8 @@ def read_text(source: str, *, doc_id: str, source_path: str = "", sha256: str = 
     flowing = any("\f" in ln for ln in lines) and not any(note_pages)
     if flowing:
         _trailing_notes(bodies, note_pages, warnings)
+        warnings.append("read as pdftotext's layout (form feeds, no note rule): notes were found from their "
+                        "labels, order and markers, not from fonts")
     notes = _parse_notes(note_pages, artefacts)
     drop = _page_artefacts(bodies, artefacts)
     _printed_page_numbers(bodies, notes, drop)

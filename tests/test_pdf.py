@@ -317,3 +317,10 @@ def test_pdftotext_output_is_read_by_the_text_rules(pdfs, tmp_path):
     assert any("rest of the previous page's last note" in w for w in d.warnings)
     assert "the statements that the chapter has been weighing" in d.text
     assert sum(a.kind == "page-number" for a in d.artefacts) == 5
+    assert any("pdftotext's layout" in w for w in d.warnings)
+    # no drop: every character of the file is in the text, a marker, a note label or an artefact
+    found = Counter(ch for ch in d.text if not ch.isspace())
+    found.update(ch for m in d.markers for ch in m.label)
+    found.update(ch for f in d.footnotes if not f.missing for ch in f.label)
+    found.update(ch for a in d.artefacts for ch in a.text if not ch.isspace())
+    assert found == Counter(ch for ch in txt.read_text() if not ch.isspace())
