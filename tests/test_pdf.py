@@ -220,15 +220,21 @@ def test_bad_pdfs_do_not_stop_the_corpus(tmp_path, bad_pdfs, pdfs, caplog):
         assert f"{name}.pdf" in caplog.text
 
 
-def test_answers_cite_the_pdf_pages(tmp_path, pdfs, embedder):
+@pytest.fixture(scope="module")
+def pdf_engine(tmp_path_factory, pdfs, embedder):
+    """An engine over a corpus holding the sample PDF as recognition.pdf."""
     from qa.config import Settings
     from qa.engine import Engine
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    shutil.copy(pdfs["sample"], corpus / "recognition.pdf")
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", backend="torch")
-    engine = Engine.from_settings(settings, embedder=embedder)
+    root = tmp_path_factory.mktemp("pdf-corpus")
+    (root / "corpus").mkdir()
+    shutil.copy(pdfs["sample"], root / "corpus" / "recognition.pdf")
+    settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index", backend="torch")
+    return Engine.from_settings(settings, embedder=embedder)
+
+
+def test_answers_cite_the_pdf_pages(pdf_engine):
+    engine = pdf_engine
     a = engine.ask("Which resolution set up an interim administration?")
     top = a.passages[0]
     assert top.document == "recognition" and 15 in top.pages
@@ -260,19 +266,14 @@ def test_inspect_json_has_the_same_shape_for_a_pdf(tmp_path, pdfs):
     assert "short" in r.output and "marker 7" in r.output
 
 
-def test_context_view_shows_the_pdf_page_with_the_passage_marked(tmp_path, pdfs, embedder):
+def test_context_view_shows_the_pdf_page_with_the_passage_marked(pdf_engine):
     from fastapi.testclient import TestClient
 
-    from qa.config import Settings
-    from qa.engine import Engine
     from qa.render import context_href
     from qa.web import create_app
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    shutil.copy(pdfs["sample"], corpus / "recognition.pdf")
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", backend="torch")
-    engine = Engine.from_settings(settings, embedder=embedder)
+    engine, settings = pdf_engine, pdf_engine.settings
+    corpus = settings.corpus_dir
     top = engine.ask("Which resolution set up an interim administration?").passages[0]
     client = TestClient(create_app(engine, settings))
     r = client.get(context_href(top, "/context"))
@@ -284,10 +285,14 @@ def test_context_view_shows_the_pdf_page_with_the_passage_marked(tmp_path, pdfs,
     assert png.status_code == 200 and png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
     assert client.get("/context-page.png", params={"doc": "recognition", "i": 99}).status_code == 404
     assert client.get("/context-page.png", params={"doc": "nope", "i": 0}).status_code == 404
-    with (corpus / "recognition.pdf").open("ab") as fh:  # the file changed after indexing
-        fh.write(b"\n% edited\n")
-    stale = client.get("/context-page.png", params={"doc": "recognition", "i": 1})
-    assert stale.status_code == 409 and "changed since it was indexed" in stale.text
+    pdf = corpus / "recognition.pdf"
+    original = pdf.read_bytes()
+    try:
+        pdf.write_bytes(original + b"\n% edited\n")  # the file changed after indexing
+        stale = client.get("/context-page.png", params={"doc": "recognition", "i": 1})
+        assert stale.status_code == 409 and "changed since it was indexed" in stale.text
+    finally:
+        pdf.write_bytes(original)
 
 
 def test_pdftotext_output_is_read_by_the_text_rules(pdfs, tmp_path):
