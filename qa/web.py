@@ -173,6 +173,24 @@ def _int_param(value: str | None, default: int, lo: int, hi: int) -> int:
 # --------------------------------------------------------------------------- Gradio pages
 
 
+EVAL_DIR_PREFIX = "qa-eval-"
+EVAL_DOWNLOADS_KEPT_S = 6 * 3600
+
+
+def _prune_eval_dirs(tmp: Path, *, max_age_s: float = EVAL_DOWNLOADS_KEPT_S) -> None:
+    """Remove the evaluation tab's download folders older than ``max_age_s`` (each run makes one)."""
+    import shutil
+    import time
+
+    now = time.time()
+    for d in tmp.glob(f"{EVAL_DIR_PREFIX}*"):
+        try:
+            if d.is_dir() and now - d.stat().st_mtime > max_age_s:
+                shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def _evaluate_file(engine: Engine, settings: Settings, file: str | None, top_k: int, progress: Any) -> tuple[str, str, list[str]]:
     """The evaluation tab: answer and judge an uploaded question file; write the downloads."""
     import tempfile
@@ -200,7 +218,8 @@ def _evaluate_file(engine: Engine, settings: Settings, file: str | None, top_k: 
     if n > web.max_eval_questions:
         raise gr.Error(f"The file has {n} questions; the limit here is {web.max_eval_questions}. "
                        "Split it, or use qa eval on the command line.")
-    out = Path(tempfile.mkdtemp(prefix="qa-eval-"))
+    _prune_eval_dirs(Path(tempfile.gettempdir()))
+    out = Path(tempfile.mkdtemp(prefix=EVAL_DIR_PREFIX))
     progress(0, desc="Answering")
     lines = answer_items(
         engine, items, top_k=top_k, answers_path=out / "answers.jsonl", chunk=64,

@@ -181,3 +181,20 @@ def test_api_under_concurrent_clients(live_url):
     assert len(results) == 20
     for status, body in results:
         assert (status == 200 and body["passages"]) or (status == 503 and body == {"detail": "busy, try again"})
+
+
+def test_old_evaluation_downloads_are_removed(tmp_path):
+    import os
+    import time
+
+    from qa.web import EVAL_DIR_PREFIX, EVAL_DOWNLOADS_KEPT_S, _prune_eval_dirs
+
+    old, new, other = tmp_path / f"{EVAL_DIR_PREFIX}old", tmp_path / f"{EVAL_DIR_PREFIX}new", tmp_path / "keep-me"
+    for d in (old, new, other):
+        d.mkdir()
+        (d / "results.csv").write_text("id\n")
+    past = time.time() - EVAL_DOWNLOADS_KEPT_S - 60
+    os.utime(old, (past, past))
+    os.utime(other, (past, past))
+    _prune_eval_dirs(tmp_path)
+    assert not old.exists() and new.exists() and other.exists()
