@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -134,16 +136,16 @@ def web_app(web_engine, course_site):
     return create_app(web_engine, settings, examples_dir=ROOT / "examples")
 
 
-@pytest.fixture(scope="session")
-def live_url(web_app):
-    """The web app served by uvicorn on a free loopback port, for clients and the browser."""
+@contextlib.contextmanager
+def serving(app):
+    """Serve an ASGI app with uvicorn on a free loopback port; yields its base URL."""
     import threading
     import time
 
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -151,9 +153,18 @@ def live_url(web_app):
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the web app did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_url(web_app):
+    """The web app served by uvicorn on a free loopback port, for clients and the browser."""
+    with serving(web_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -167,3 +178,33 @@ def onnx_export(tmp_path_factory, embedder):
     export_onnx(resolve_model_path(embedder.name), embedder.name, embedder.hash, folder)
     quantize_int8(folder)  # the default query model
     return index_dir, folder
+
+
+_CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (one per test module)."""
+    if not Path(_CHROMIUM).exists():
+        pytest.fail(f"{_CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=_CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (its own cookies and storage); records every request's host."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    pg = context.new_page()
+    pg.hosts = set()
+    pg.on("request", lambda r: pg.hosts.add(urlparse(r.url).netloc))
+    yield pg
+    context.close()

@@ -9,43 +9,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("QA_TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
 QUESTION = "Why would Russia not enter into a conflict with NATO?"
 HOSTILE_Q = '<img src=x onerror="window.__xss=\'question\'"><script>window.__xss="q2"</script>'
 TIMEOUT = 30_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh browser context (its own cookies and storage); records every request's host."""
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    pg = context.new_page()
-    pg.hosts = set()
-    pg.on("request", lambda r: pg.hosts.add(urlparse(r.url).netloc))
-    yield pg
-    context.close()
 
 
 def shot(pg, name: str) -> Path:

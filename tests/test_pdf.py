@@ -329,3 +329,29 @@ def test_pdftotext_output_is_read_by_the_text_rules(pdfs, tmp_path):
     found.update(ch for f in d.footnotes if not f.missing for ch in f.label)
     found.update(ch for a in d.artefacts for ch in a.text if not ch.isspace())
     assert found == Counter(ch for ch in txt.read_text() if not ch.isspace())
+
+
+@pytest.mark.browser
+def test_pdf_page_shown_in_the_browser(pdf_engine, page):
+    """In Chromium: the page image loads under the context view's CSP, marks over it."""
+    from conftest import serving
+    from test_browser import only_loopback, shot
+
+    from qa.render import context_href
+    from qa.web import create_app
+
+    top = pdf_engine.ask("Which resolution set up an interim administration?").passages[0]
+    with serving(create_app(pdf_engine, pdf_engine.settings)) as url:
+        page.goto(url + context_href(top, "/context"))
+        page.wait_for_function(
+            "() => { const i = document.querySelector('figure.qa-pdf-page img');"
+            " return i && i.complete && i.naturalWidth > 0 }", timeout=30_000)
+        sheet = page.locator("figure.qa-pdf-page .qa-pdf-sheet").first.bounding_box()
+        marks = page.locator(".qa-pdf-mark.qa-pdf-hl")
+        assert marks.count() >= 1 and sheet is not None
+        for k in range(marks.count()):
+            box = marks.nth(k).bounding_box()
+            assert box is not None and sheet["x"] <= box["x"] and box["x"] + box["width"] <= sheet["x"] + sheet["width"] + 1
+            assert sheet["y"] <= box["y"] and box["y"] + box["height"] <= sheet["y"] + sheet["height"] + 1
+        shot(page, "pdf-context.png")
+        only_loopback(page)
