@@ -130,14 +130,17 @@ def _same_line(line: _PLine, w: _W) -> bool:
     if abs(w.bottom - line.base) <= 0.25 * max(w.size, size):
         return True
     # a superscript next to the line's last word
-    if w.size <= 0.85 * size and line.top - 0.5 <= w.top and w.bottom <= line.base and w.x0 - line.x1 < size:
+    if w.size <= 0.85 * size and line.top - 0.5 * size <= w.top and w.bottom <= line.base and w.x0 - line.x1 < size:
         return True
     # the line so far is a lone superscript (a raised note label) and this word sits just below it
     return all(x.size <= 0.85 * w.size for x in line.words) and w.top <= line.bottom <= w.bottom + 0.5
 
 
 def _page_lines(page: Any, index: int) -> list[_PLine]:
-    words = page.extract_words(extra_attrs=["size", "fontname"], use_text_flow=True, keep_blank_chars=False)
+    # a gap of 0.15 em splits words: TeX sets no space glyphs, and its tightest justified
+    # spaces (about 0.2 em) fall under pdfplumber's fixed 3-point default at 11 points
+    words = page.extract_words(extra_attrs=["size", "fontname"], use_text_flow=True, keep_blank_chars=False,
+                               x_tolerance_ratio=0.15)
     lines: list[_PLine] = []
     for raw in words:
         if not raw.get("upright", True):
@@ -244,7 +247,7 @@ def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
     """Move running heads, running feet and page numbers out of the page's lines."""
     firsts = Counter(_shape(p.lines[0]) for p in pages if p.lines)
     lasts = Counter(_shape(max(p.lines, key=lambda ln: ln.bottom)) for p in pages if p.lines)
-    need = 2 if len(pages) >= 3 else 10**6  # a repeat needs pages to repeat on
+    need = 2 if len(pages) >= 2 else 10**6  # a repeat needs pages to repeat on
 
     def is_number(line: _PLine) -> int | None:
         text, _ = line.text()
@@ -325,12 +328,13 @@ def _parse_pdf_notes(pages: list[_Page], warnings: list[str], artefacts: list[Ar
             first = ln.words[0]
             label = first.text.rstrip(".)")
             starts = False
-            if _is_label_word(first) and len(ln.words) > 1 and first.x0 <= left + 1.0:
+            if _is_label_word(first) and len(ln.words) > 1:
                 raised = _is_raised(first, ln) or first.size <= 0.85 * ln.size
                 gap = ln.words[1].x0 - first.x1
                 # the text after the label starts where other notes' text does (a hanging indent)
                 hang = any(abs(o.x0 - ln.words[1].x0) < 1.5 for o in p.notes if o is not ln)
-                starts = raised or hang or gap >= 0.25 * ln.size or label in ("*", "†", "‡")
+                at_edge = first.x0 <= left + 1.0
+                starts = raised or (at_edge and (hang or gap >= 0.25 * ln.size or label in ("*", "†", "‡")))
             rest_words = ln.words[1:] if starts else ln.words
             text = " ".join(w.text for w in rest_words)
             if starts:
@@ -360,8 +364,9 @@ def _markers(line: _PLine) -> set[int]:
 def _hyphen_rule(pages: list[_Page]) -> Callable[[str, str], bool]:
     """Whether a line-end hyphen between ``a-`` and ``b`` is the layout's (drop) or the word's.
 
-    The layout's, when the document spells the word whole elsewhere, or breaks it at another
-    point elsewhere, and never writes it with this hyphen inside a line; else the word's.
+    The word's, when the document writes it with this hyphen inside a line. Else the layout's,
+    when the document spells the word whole elsewhere or breaks it at another point, or when
+    neither part is a word found elsewhere in the document (syllables); else the word's.
     """
     counts: Counter[str] = Counter()
     splits: dict[str, set[int]] = {}
@@ -375,6 +380,9 @@ def _hyphen_rule(pages: list[_Page]) -> Callable[[str, str], bool]:
                 mb = re.match(r"[^\W\d_]+", text)
                 if ma and mb:
                     splits.setdefault((ma.group(1) + mb.group(0)).lower(), set()).add(len(ma.group(1)))
+                    # the two fragments of a broken word are no evidence of words of their own
+                    counts[ma.group(1).lower()] -= 1
+                    counts[mb.group(0).lower()] -= 1
                 prev = text
 
     def drop(a: str, b: str) -> bool:
@@ -384,7 +392,13 @@ def _hyphen_rule(pages: list[_Page]) -> Callable[[str, str], bool]:
             return False
         whole = (ma.group(1) + mb.group(0)).lower()
         split = f"{ma.group(1)}-{mb.group(0)}".lower()
-        return counts[split] == 0 and (counts[whole] > 0 or len(splits.get(whole, ())) > 1)
+        if counts[split] > 0:  # written with this hyphen inside a line: the word's own
+            return False
+        if counts[whole] > 0 or len(splits.get(whole, ())) > 1:
+            return True
+        # no evidence either way: syllables ("ques-" + "tion") are no words of the document;
+        # a compound's parts ("air-" + "strikes") usually are
+        return counts[ma.group(1).lower()] == 0 and counts[mb.group(0).lower()] == 0
 
     return drop
 

@@ -355,3 +355,44 @@ def test_pdf_page_shown_in_the_browser(pdf_engine, page):
             assert sheet["y"] <= box["y"] and box["y"] + box["height"] <= sheet["y"] + sheet["height"] + 1
         shot(page, "pdf-context.png")
         only_loopback(page)
+
+
+@pytest.fixture(scope="session")
+def latex_pdf(tmp_path_factory) -> Path:
+    """tests/data/readings/treaty.tex set by pdfLaTeX: no space glyphs, raised note labels at an
+    indent, a running head, pages printed from 41."""
+    if shutil.which("pdflatex") is None:
+        pytest.fail("pdflatex is needed for the LaTeX PDF test: apt-get install -y texlive-latex-base")
+    out = tmp_path_factory.mktemp("latex")
+    src = Path(__file__).parent / "data" / "readings" / "treaty.tex"
+    shutil.copy(src, out / "treaty.tex")
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "treaty.tex"],
+                          cwd=out, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and (out / "treaty.pdf").is_file(), proc.stdout[-2000:]
+    return out / "treaty.pdf"
+
+
+def test_a_pdf_set_by_latex(latex_pdf):
+    import pdfplumber
+
+    from qa.pdf_reader import read_pdf
+
+    with pdfplumber.open(str(latex_pdf)) as pdf:
+        raw = "\n".join(page.extract_text() for page in pdf.pages)
+    assert re.search(r"[a-z]-\n[a-z]", raw), "TeX hyphenated no line end: the test below would prove nothing"
+    d = read_pdf(latex_pdf)
+    assert d.title == "The Treaty and its Critics" and "1 Origins" in d.headings and "2 Reception" in d.headings
+    assert [p.number for p in d.pages] == [41, 42]
+    assert [f.label for f in d.footnotes] == ["1", "2", "3", "4", "5", "6"] and not any(f.missing for f in d.footnotes)
+    assert d.footnote("1").text == "Conference records, vol. 2, p. 17."
+    assert d.footnote("3").refers_to == "2" and d.footnote("4").source == "Minutes of the first session, p. 22."
+    five = d.footnote("5")  # runs over onto the next page, its label raised at an indent on the first
+    assert five.text.startswith("This note is long on purpose") and five.text.endswith("It ends here.")
+    at = {m.label: d.text[max(0, m.offset - 8):m.offset] for m in d.markers}
+    assert at["1"].endswith("states.") and at["2"].endswith("\u201d.") and at["3"].endswith("fair?")
+    # words apart although TeX sets no space glyphs; numbers in the text are text
+    assert "The conference opened in 1921 with delegates from 14 states. Its chairman" in d.text
+    assert "the 3 committees began" in d.text
+    # TeX's hyphenation undone where the document gives no sign of a real hyphen
+    assert "ques-tion" not in d.text and "Was the question fair?" in d.text
+    assert {a.kind for a in d.artefacts} == {"running-head", "page-number"}
