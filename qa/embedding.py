@@ -227,10 +227,11 @@ def load_embedder(settings: Any) -> Any:
     except ModelError as exc:
         first = exc
     if settings.quantize != "none":
-        try:  # the export is sound, only its int8 copy is missing or damaged: no torch needed
-            load("none")
-            if (folder / MODEL_FILES[settings.quantize]).exists():
-                logger.warning("re-quantising the ONNX model: %s", first)
+        # when the float export is sound (quantize_int8 checks its hash), only the int8 copy is
+        # missing or damaged: make it again, no torch needed
+        if (folder / MODEL_FILES[settings.quantize]).exists():
+            logger.warning("re-quantising the ONNX model: %s", first)
+        try:
             quantize_int8(folder)
             return load(settings.quantize)
         except ModelError:

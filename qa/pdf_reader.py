@@ -68,7 +68,6 @@ class _PLine:
     size: float = 0.0
     base: float = 0.0
     no: int = 0  # 1-based line number over the whole document
-    markers: list[tuple[int, str]] = field(default_factory=list)  # (word position, label)
 
     def settle(self) -> None:
         """Main size (the size most characters have) and the baseline of those words."""
@@ -345,7 +344,7 @@ def _parse_pdf_notes(pages: list[_Page], warnings: list[str], artefacts: list[Ar
                 notes[-1].lines.append(_Line(ln.no, rest, ln.index, ln.box()))
             else:
                 artefacts.append(Artefact(kind="orphan-note-text", text=text, line=ln.no))
-                warnings.append(f"page index {p.index + 1}: note text with no note to continue: {text[:60]!r}")
+                warnings.append(f"page {p.index + 1} of the file: note text with no note to continue: {text[:60]!r}")
     return notes
 
 
