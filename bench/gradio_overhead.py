@@ -7,10 +7,7 @@ client does) and through gradio_client. One client, one question at a time, medi
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,19 +17,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 QUESTION = "Why would Russia not enter into a conflict with NATO?"
 
 
-def median_ms(fn: Callable[[], object], n: int = 15) -> float:
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
-
-
 def main() -> None:
     import httpx
     from conftest import serving
     from gradio_client import Client
+    from speed import median_ms  # bench/speed.py's timer
 
     from qa.config import load_settings
     from qa.engine import Engine
@@ -60,7 +49,7 @@ def main() -> None:
                 fn()
         print("| way in | p50 ms |\n|---|---:|")
         for name, fn in rows.items():
-            print(f"| {name} | {median_ms(fn):.1f} |")
+            print(f"| {name} | {median_ms(fn, 15):.1f} |")
 
 
 if __name__ == "__main__":

@@ -509,7 +509,7 @@ def _trailing_notes(bodies: list[list[_Line]], note_pages: list[list[_Line]], wa
         if found is None:
             continue
         ci, notes_lines, expected = found
-        moved = {id(ln) for ln in notes_lines} | {id(lines[j]) for j in content[ci:]}
+        moved = {id(lines[j]) for j in content[ci:]}  # the notes' own lines, to the page's end
         cont: list[_Line] = []
         if last_note_open and typical:
             # the note's own last line may be short; above it, its lines are longer than the body's

@@ -238,7 +238,16 @@ def to_fodt(
     hyphenate: bool = False,
     language: tuple[str, str] = ("en", "US"),
 ) -> str:
-    """The flat ODT (XML text) for ``blocks``; see :func:`make_pdf` for the options."""
+    """The flat ODT (XML text) for ``blocks``.
+
+    page_size: (width, height) with units; the default A5 makes text spill over pages.
+    header_text: a running head (italic 9pt, centred) on every page.
+    page_numbers: the current page number (10pt, centred) in the footer.
+    first_page_number: the number printed on the first page (no /PageLabels are written).
+    note_numbers_raised: the number before the note text at the foot is superscript too
+        (default: same size as the note text, on its baseline, like "1 See ...").
+    hyphenate: automatic hyphenation in ``language`` (needs hyphen-en-us for English).
+    """
     w, h = page_size
     lang, country = language
     hy = "true" if hyphenate else "false"
@@ -432,44 +441,15 @@ def make_pdf(
     blocks: Iterable[Block],
     out_path: str | os.PathLike[str],
     *,
-    page_size: tuple[str, str] = ("14.8cm", "21cm"),
-    margins: str = "2cm",
-    font: str = "Liberation Serif",
-    body_size: str = "12pt",
-    note_size: str = "9pt",
-    header_text: str | None = None,
-    page_numbers: bool = True,
-    first_page_number: int = 1,
-    note_numbers_raised: bool = False,
-    hyphenate: bool = False,
-    language: tuple[str, str] = ("en", "US"),
     timeout: float = 120.0,
     keep_fodt: bool = False,
+    **options: Any,
 ) -> Path:
     """Write ``blocks`` as a PDF at ``out_path`` and return the path.
 
-    page_size: (width, height) with units; the default A5 makes text spill over pages.
-    header_text: a running head (italic 9pt, centred) on every page.
-    page_numbers: the current page number (10pt, centred) in the footer.
-    first_page_number: the number printed on the first page (no /PageLabels are written).
-    note_numbers_raised: the number before the note text at the foot is superscript too
-        (default: same size as the note text, on its baseline, like "1 See ...").
-    hyphenate: automatic hyphenation in ``language`` (needs hyphen-en-us for English).
+    ``options`` are :func:`to_fodt`'s (page size, fonts, running head, page numbers, ...).
     keep_fodt: also leave the .fodt beside the PDF (for debugging).
     """
-    options = dict(
-        page_size=page_size,
-        margins=margins,
-        font=font,
-        body_size=body_size,
-        note_size=note_size,
-        header_text=header_text,
-        page_numbers=page_numbers,
-        first_page_number=first_page_number,
-        note_numbers_raised=note_numbers_raised,
-        hyphenate=hyphenate,
-        language=language,
-    )
     return make_pdfs([(blocks, out_path, options)], timeout=timeout, keep_fodt=keep_fodt)[0]
 
 

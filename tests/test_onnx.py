@@ -134,7 +134,7 @@ def int8_index(tmp_path_factory, onnx_export):
     return settings, load_embedder(settings)
 
 
-def test_int8_copy_is_made_once_and_recorded(int8_index):
+def test_int8_copy_is_recorded_in_the_manifest(int8_index):
     settings, emb = int8_index
     assert emb.backend == "onnx" and emb.quantize == "int8"
     folder = next((settings.index_dir / ".onnx").iterdir())
