@@ -14,8 +14,16 @@ once per model, into a cache folder under the index folder, ``<index_dir>/.onnx/
     onnx-manifest.json   written last: source model name and sha256, model.onnx's sha256,
                          pooling, normalisation, max_seq_length, dimension, exporter versions
     model.int8.onnx      only with ``quantize = "int8"``: made from model.onnx by onnxruntime's
-                         dynamic quantiser (int8 weights per channel, MatMul only), its sha256
-                         and the quantiser's version then added to the manifest
+                         dynamic quantiser (7-bit weights per channel, MatMul only), its sha256
+                         and the quantiser's version and options then added to the manifest
+
+Why 7-bit weights (``reduce_range``): onnxruntime multiplies uint8 activations by int8
+weights with AVX2's ``vpmaddubsw`` where the CPU has no VNNI, and that instruction saturates
+a pair of products at 32,767 (255 x 127 x 2 does not fit); AVX-512 VNNI, AVX-VNNI and ARM's
+dot-product instructions do not saturate. With full 8-bit weights the same int8 file thus
+gives other vectors, and other rankings, on another CPU. With weights in [-64, 64] no pair
+can overflow (255 x 64 x 2 = 32,640), so every kernel computes the same integers
+(``tests/test_onnx.py`` probes the kernel of the machine it runs on).
 
 Only the pooling that sentence-transformers models commonly use is supported: mean or CLS,
 with or without a Normalize module; ``pooling_of`` says why another model is not.
@@ -46,6 +54,8 @@ FORMAT = 1
 OPSET = 17
 MANIFEST = "onnx-manifest.json"
 MODEL_FILES = {"none": "model.onnx", "int8": "model.int8.onnx"}
+# how model.int8.onnx is made; a copy made otherwise is made again
+QUANTIZER: dict[str, Any] = {"weight_type": "QInt8", "per_channel": True, "reduce_range": True, "op_types": ["MatMul"]}
 
 
 class Pooling:
@@ -192,9 +202,9 @@ def _write_json_atomic(path: Path, data: Any) -> None:
 def quantize_int8(folder: Path) -> Path:
     """Make ``model.int8.onnx`` from the folder's verified ``model.onnx`` and record it.
 
-    Dynamic quantisation: weights stored as int8 (one scale per output channel), activations
-    quantised on the fly; only MatMul nodes, which carry nearly all of the arithmetic. No
-    torch is needed, only onnxruntime and onnx.
+    Dynamic quantisation: weights stored as int8 in 7 bits (one scale per output channel; why
+    7, the module's docstring), activations quantised on the fly; only MatMul nodes, which
+    carry nearly all of the arithmetic. No torch is needed, only onnxruntime and onnx.
 
     Raises:
         ModelError: The folder holds no usable export, or the quantiser failed.
@@ -216,8 +226,9 @@ def quantize_int8(folder: Path) -> Path:
         level = quiet.level
         quiet.setLevel(logging.ERROR)
         try:
-            quantize_dynamic(str(source), str(tmp), per_channel=True, weight_type=QuantType.QInt8,
-                             op_types_to_quantize=["MatMul"])
+            quantize_dynamic(str(source), str(tmp), per_channel=QUANTIZER["per_channel"],
+                             reduce_range=QUANTIZER["reduce_range"], weight_type=QuantType.QInt8,
+                             op_types_to_quantize=list(QUANTIZER["op_types"]))
         finally:
             quiet.setLevel(level)
         os.replace(tmp, target)
@@ -226,8 +237,7 @@ def quantize_int8(folder: Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     manifest["int8_sha256"] = sha256_file(target)
-    manifest["quantizer"] = {"onnxruntime": onnxruntime.__version__, "weight_type": "QInt8", "per_channel": True,
-                             "op_types": ["MatMul"]}
+    manifest["quantizer"] = {"onnxruntime": onnxruntime.__version__, **QUANTIZER}
     _write_json_atomic(folder / MANIFEST, manifest)
     logger.info("quantised the ONNX model to int8 at %s in %.1f s", target, time.perf_counter() - t0)
     return target
@@ -256,6 +266,10 @@ class OnnxEmbedder:
             raise ModelError(f"The ONNX export at '{folder}' is incomplete.")
         if not onnx_file.is_file():
             raise ModelError(f"'{onnx_file}' is missing.")
+        if quantize == "int8":
+            made = {k: v for k, v in (manifest.get("quantizer") or {}).items() if k != "onnxruntime"}
+            if made != QUANTIZER:
+                raise ModelError(f"'{onnx_file}' was quantised with other options ({made or 'unknown'}).")
         # hash the file only when its size or mtime changed since it was last checked
         stamp_file = folder / (".verified" if quantize == "none" else f".verified-{quantize}")
         stamp = _stamp(onnx_file)

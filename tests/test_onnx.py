@@ -142,24 +142,61 @@ def test_int8_copy_is_recorded_in_the_manifest(int8_index):
     from qa.store import sha256_file
 
     assert manifest["int8_sha256"] == sha256_file(folder / "model.int8.onnx")
-    assert manifest["quantizer"]["weight_type"] == "QInt8" and manifest["quantizer"]["op_types"] == ["MatMul"]
+    q = manifest["quantizer"]
+    assert q["weight_type"] == "QInt8" and q["op_types"] == ["MatMul"] and q["reduce_range"] is True
     # the MatMul weights shrink to a quarter; the word-embedding table (a Gather) stays float
     assert (folder / "model.int8.onnx").stat().st_size < 0.7 * (folder / "model.onnx").stat().st_size
 
 
 def test_int8_vectors_stay_close_and_rank_alike(int8_index, embedder, essay_engine, essay_doc):
+    """What holds on every CPU: the int8 vectors stay within a cosine bound of the reference,
+    and where int8 puts another passage first, the float model scores the two as near-equal.
+    (Which of two near-tied passages comes first is rounding, not quality.)"""
     from qa.engine import Engine
 
     _, emb = int8_index
     texts = [essay_doc.text[s.start:s.end] for s in essay_doc.sentences] + own_questions()
     cos = (embedder.encode(texts, batch_size=32) * emb.encode(texts, batch_size=16)).sum(1)
-    # measured: min 0.984, mean 0.992 on the essay's sentences
+    # measured: min 0.983, mean 0.992 on the essay's sentences and our questions
     assert cos.min() >= 0.97 and cos.mean() >= 0.985, (cos.min(), cos.mean())
     int8_engine = Engine(essay_engine.index, emb, settings=essay_engine.settings)
-    questions = own_questions()
-    same_top = sum(essay_engine.ask(q).passages[0].passage_id == int8_engine.ask(q).passages[0].passage_id
-                   for q in questions)
-    assert same_top >= 0.9 * len(questions), (same_top, len(questions))
+    for q in own_questions():
+        ref = essay_engine.ask(q, top_k=20).passages
+        top = int8_engine.ask(q, top_k=1).passages[0].passage_id
+        scores = {p.passage_id: p.score for p in ref}
+        # measured: the worst such gap was 0.0004 (one question of 60)
+        assert top in scores and ref[0].score - scores[top] <= 0.02, (q, ref[0].score, scores.get(top))
+
+
+def test_int8_weights_never_saturate_the_kernel(int8_index):
+    """The int8 file's products are computed exactly by this CPU's kernel. Without VNNI,
+    onnxruntime's u8 x s8 kernel adds pairs of products in 16 bits, saturating at 32,767; the
+    quantiser's 7-bit weights keep every pair below it, so all CPUs compute the same integers."""
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    settings, _ = int8_index
+    folder = next((settings.index_dir / ".onnx").iterdir())
+    model = onnx.load(str(folder / "model.int8.onnx"))
+    weights = [numpy_helper.to_array(t) for t in model.graph.initializer if t.data_type == TensorProto.INT8]
+    assert len(weights) >= 36  # every weight MatMul of the six layers
+    low, high = min(int(w.min()) for w in weights), max(int(w.max()) for w in weights)
+    assert -64 <= low and high <= 64, (low, high)  # 255 x 64 x 2 = 32,640 < 32,767
+    # the worst case of those weights against the largest activations, on this machine's kernel
+    k = 256
+    w = np.empty((k, 2), dtype=np.int8)
+    w[:, 0], w[:, 1] = high, low
+    graph = helper.make_graph(
+        [helper.make_node("MatMulInteger", ["a", "w"], ["y"])], "probe",
+        [helper.make_tensor_value_info("a", TensorProto.UINT8, [1, k])],
+        [helper.make_tensor_value_info("y", TensorProto.INT32, [1, 2])], [numpy_helper.from_array(w, "w")],
+    )
+    probe = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    a = np.full((1, k), 255, dtype=np.uint8)
+    got = ort.InferenceSession(probe.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"a": a})[0]
+    assert got.tolist() == (a.astype(np.int64) @ w.astype(np.int64)).tolist()
 
 
 def test_corrupt_int8_file_is_requantised_without_export(tmp_path, int8_index, caplog):
@@ -190,3 +227,22 @@ def test_quantize_with_torch_backend_says_it_is_ignored(tmp_path, caplog):
         emb = load_embedder(Settings(index_dir=tmp_path, backend="torch", quantize="int8"))
     assert emb.backend == "torch"
     assert "quantize=int8 is ignored" in caplog.text
+
+
+def test_int8_copy_made_with_other_options_is_made_again(tmp_path, int8_index, caplog):
+    """An int8 file from before 7-bit weights (its manifest says so) is quantised again."""
+    from qa.config import Settings
+    from qa.embedding import load_embedder
+
+    settings, _ = int8_index
+    index_dir = tmp_path / "index"
+    shutil.copytree(settings.index_dir / ".onnx", index_dir / ".onnx")
+    folder = next((index_dir / ".onnx").iterdir())
+    manifest = json.loads((folder / "onnx-manifest.json").read_text())
+    manifest["quantizer"].pop("reduce_range")
+    (folder / "onnx-manifest.json").write_text(json.dumps(manifest))
+    with caplog.at_level(logging.INFO):
+        emb = load_embedder(Settings(index_dir=index_dir, quantize="int8"))
+    assert "re-quantising the ONNX model" in caplog.text and "other options" in caplog.text
+    assert json.loads((folder / "onnx-manifest.json").read_text())["quantizer"]["reduce_range"] is True
+    assert emb.quantize == "int8"

@@ -30,3 +30,43 @@ def test_no_pickle_anywhere():
     for path in Path(qa.__file__).parent.glob("*.py"):
         src = path.read_text(encoding="utf-8")
         assert not re.search(r"\bimport pickle\b|allow_pickle=True", src), path.name
+
+
+def _readme_settings() -> dict[str, str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(QA_[A-Z0-9_]+)` \| (.+?) \| .+ \|$", readme, flags=re.M)
+    return {name: default.strip() for name, default in rows}
+
+
+def _cell(value: object) -> object:
+    """A default as the README's table writes it, parsed back to a value."""
+    import json
+
+    text = str(value).strip()
+    if text.startswith("`") and text.endswith("`"):
+        text = text[1:-1]
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def test_the_readme_settings_table_gives_the_real_defaults():
+    from qa.config import Settings
+
+    table = _readme_settings()
+    defaults = Settings.model_construct()
+    checked = 0
+    for name, field in Settings.model_fields.items():
+        groups = getattr(field.annotation, "model_fields", None)
+        pairs = ([(f"QA_{name.upper()}__{k.upper()}", getattr(getattr(defaults, name), k)) for k in groups]
+                 if groups else [(f"QA_{name.upper()}", getattr(defaults, name))])
+        for var, value in pairs:
+            assert var in table, var
+            want = value if isinstance(value, (int, float, list)) and not isinstance(value, bool) else str(value)
+            if value is None:  # threads: the library's own choice
+                assert table[var] == "all cores", var
+            else:
+                assert _cell(table[var]) == want, (var, table[var], value)
+            checked += 1
+    assert checked == len(table) >= 30
