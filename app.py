@@ -17,6 +17,10 @@ if __name__ == "__main__":
     from qa.web import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # faiss logs at INFO which CPU build it tried first ("Could not load library ... ModuleNotFoundError"),
+    # which reads as an error and is none; bm25s is as chatty
+    for noisy in ("faiss", "faiss.loader", "bm25s", "httpx", "sentence_transformers", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     serve(examples_dir=EXAMPLES)
 else:
     from qa.web import create_app

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -66,6 +67,13 @@ def read_done(path: Path, items: Sequence[EvalQuestion | BadLine]) -> list[str]:
     return done
 
 
+def _sync(fh: IO[str]) -> None:
+    """Flush to disk; only a regular file can be fsynced (not /dev/null or a pipe)."""
+    fh.flush()
+    if stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+        os.fsync(fh.fileno())
+
+
 @contextmanager
 def _journal(path: Path | None, keep: list[str]) -> Iterator[IO[str] | None]:
     if path is None:
@@ -75,8 +83,7 @@ def _journal(path: Path | None, keep: list[str]) -> Iterator[IO[str] | None]:
     with path.open("w", encoding="utf-8") as fh:
         for line in keep:
             fh.write(line + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+        _sync(fh)
         yield fh
 
 
@@ -127,8 +134,7 @@ def answer_items(
             ]
             if fh is not None:
                 fh.write("\n".join(new) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
+                _sync(fh)
             for line in new:
                 if on_line:
                     on_line(line)

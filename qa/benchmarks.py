@@ -211,7 +211,7 @@ def run_benchmark(
     summary: dict[str, Any] = {
         "benchmark": kind, "name": bench.name, "split": bench.split, "questions": len(qids),
         "questions_in_file": n_all, "documents": len(bench.docs), "passages": len(engine.index.passages),
-        "model": settings.model,
+        **engine.query_model,
     }
     summary.update({k: round(statistics.fmean(v), 4) for k, v in per_q.items()})
     return summary

@@ -84,8 +84,9 @@ def build(ctx: click.Context) -> None:
     engine = Engine.from_settings(settings, rebuild=True, show_progress=sys.stderr.isatty())
     m = engine.index.manifest
     click.echo(
-        f"Built {settings.index_path}: {m.counts['documents']} document(s), {m.counts['passages']} passages, "
-        f"{m.counts['sentences']} sentences, {m.counts['notes']} notes in {m.build_seconds:.1f} s."
+        f"Built {settings.index_path}: {m.counts['documents']} document(s), {m.counts['passages']} passages holding "
+        f"{m.counts['sentences']} sentences (the text's, and those of notes no marker cites), "
+        f"{m.counts['notes']} notes with text, in {m.build_seconds:.1f} s."
     )
 
 
@@ -255,7 +256,7 @@ def _eval_questions(
             kept = "" if out is None else f" The answers so far are in '{out}'; run the same command with --resume to go on."
             click.echo(f"\ninterrupted.{kept}", err=True)
             raise SystemExit(130) from None
-    info = {"file": str(file), "model": settings.model, "top_k": top_k or settings.top_k,
+    info = {"file": str(file), **engine.query_model, "top_k": top_k or settings.top_k,
             "ranking": settings.ranking.model_dump(), "passages": settings.passages.model_dump()}
     run = judge_run(items, lines, info=info)
     judged = run.judged

@@ -41,6 +41,17 @@ class Embedder(Protocol):
     def count_tokens(self, texts: list[str]) -> list[int]: ...
 
 
+def quiet_transformers() -> None:
+    """No "Loading weights" progress bars and no tokenizer warnings from transformers: we count
+    texts past the model's 256 tokens on purpose (passages are cut by that count)."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        return
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+
+
 def resolve_model_path(name: str) -> Path:
     """The local folder of model ``name``.
 
@@ -139,12 +150,7 @@ class SentenceTransformerEmbedder:
             ) from exc
         if threads:
             torch.set_num_threads(threads)
-        try:
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-        except ImportError:
-            pass
+        quiet_transformers()
         try:
             self.model = SentenceTransformer(str(self.path), device=device, local_files_only=True)
         except Exception as exc:

@@ -24,10 +24,11 @@ import numpy as np
 from qa.answer_type import expected_type, holds_type
 from qa.citations import citations_for
 from qa.config import Settings, load_settings
-from qa.errors import IndexError_, QuestionError
+from qa.errors import IndexError_, IndexNotFoundError, QuestionError
 from qa.fusion import convex
 from qa.highlight import asks_mask, best_sentence, highlight_for, sentence_at
 from qa.models import Answer, AnswerPassage, Document
+from qa.reader import check_corpus_dir
 from qa.store import Index, IndexStore
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,13 @@ class Engine:
         for row, labs in enumerate(index.passage_notes):
             self._cited[row, : len(labs)] = labs
 
+    @property
+    def query_model(self) -> dict[str, Any]:
+        """What encodes the questions, for run summaries: the figures depend on it."""
+        backend = getattr(self.embedder, "backend", "torch")
+        return {"model": self.settings.model, "backend": backend,
+                "quantize": getattr(self.embedder, "quantize", "none") if backend == "onnx" else None}
+
     # -- construction ---------------------------------------------------------
 
     @classmethod
@@ -86,6 +94,7 @@ class Engine:
         logged in one line and rebuilt atomically; without it the IndexError_ is raised.
         """
         settings = settings or load_settings()
+        check_corpus_dir(settings.corpus_dir)  # before any model is loaded or exported
         if embedder is None:
             from qa.embedding import load_embedder
 
@@ -104,6 +113,10 @@ class Engine:
                     corpus_dir=settings.corpus_dir,
                 )
                 index = store.load()
+            except IndexNotFoundError:
+                if not auto_rebuild:
+                    raise
+                logger.info("building the index (first run) at '%s'", settings.index_path)
             except IndexError_ as exc:
                 if not auto_rebuild:
                     raise

@@ -136,6 +136,9 @@ def export_onnx(model_path: Path, model_name: str, model_sha256: str, target: Pa
     staging = target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:
+        from qa.embedding import quiet_transformers
+
+        quiet_transformers()
         model = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()
 
         class Wrapper(torch.nn.Module):

@@ -40,7 +40,7 @@ from qa.sentences import split_sentences
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SUPPORTED_SUFFIXES", "read_corpus", "read_document", "read_text", "read_markdown"]
+__all__ = ["SUPPORTED_SUFFIXES", "check_corpus_dir", "read_corpus", "read_document", "read_markdown", "read_text"]
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf")
 
@@ -71,6 +71,15 @@ _SEPARATOR_MIN_SPACES = 10
 # --------------------------------------------------------------------------- entry points
 
 
+def check_corpus_dir(corpus_dir: Path) -> None:
+    """Raises DocumentError, saying where it looked, when the corpus folder does not exist."""
+    if not corpus_dir.is_dir():
+        raise DocumentError(
+            f"Corpus folder '{corpus_dir}' does not exist (looked for '{corpus_dir.absolute()}'). Run from the "
+            "folder that holds it, give --corpus (QA_CORPUS_DIR), or create it and add .txt, .md or .pdf files."
+        )
+
+
 def read_corpus(corpus_dir: Path, *, on_page: Callable[[str, int, int], None] | None = None) -> list[Document]:
     """Read every supported file under ``corpus_dir`` (sorted by path).
 
@@ -81,8 +90,7 @@ def read_corpus(corpus_dir: Path, *, on_page: Callable[[str, int, int], None] | 
     Raises:
         DocumentError: The folder does not exist or holds no readable document.
     """
-    if not corpus_dir.is_dir():
-        raise DocumentError(f"Corpus folder '{corpus_dir}' does not exist. Create it and add .txt, .md or .pdf files.")
+    check_corpus_dir(corpus_dir)
     docs: list[Document] = []
     for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
         if path.name.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:

@@ -53,10 +53,13 @@ def render_inspect(docs: list[Document], console: Console | None = None) -> None
     for d in docs:
         console.print(Text(f"{d.doc_id}  ({d.source_path})", style="bold"))
         console.print(Text(f"  title: {_printable(d.title)}"))
+        in_notes = sum(1 for x in d.sentences if d.paragraphs[x.paragraph].kind == "note")
+        missing = sum(1 for n in d.footnotes if n.missing or not n.text)
         console.print(
             Text(
-                f"  {len(d.pages)} pages, {len(d.paragraphs)} paragraphs, {len(d.sentences)} sentences, "
-                f"{len(d.footnotes)} notes, {len(d.markers)} markers"
+                f"  {len(d.pages)} pages, {len(d.paragraphs)} paragraphs, {len(d.sentences)} sentences "
+                f"({len(d.sentences) - in_notes} in the text, {in_notes} in notes), {len(d.footnotes)} notes "
+                f"({len(d.footnotes) - missing} with text, {missing} missing), {len(d.markers)} markers"
             )
         )
         for h in d.headings:

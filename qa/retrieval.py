@@ -16,6 +16,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -61,6 +62,17 @@ class Tokenizer:
         return [self(t) for t in texts]
 
 
+def _bm25s() -> Any:
+    """bm25s, imported with its logger set back to our logging config (it sets itself to DEBUG
+    on import, so "Building index from tokens" showed at every default log level)."""
+    import bm25s
+
+    log = logging.getLogger("bm25s")
+    if log.level == logging.DEBUG:
+        log.setLevel(logging.NOTSET)
+    return bm25s
+
+
 class KeywordIndex:
     """BM25 over a list of texts (bm25s), with scores normalised per query (module docstring)."""
 
@@ -75,7 +87,7 @@ class KeywordIndex:
 
     @classmethod
     def build(cls, texts: list[str], params: Bm25Params) -> KeywordIndex:
-        import bm25s
+        bm25s = _bm25s()
 
         tok = Tokenizer(stemmer=params.stemmer, stopwords=params.stopwords)
         corpus = tok.many(texts)
@@ -105,7 +117,7 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, path: Path) -> KeywordIndex:
-        import bm25s
+        bm25s = _bm25s()
 
         try:
             meta = json.loads((path / "meta.json").read_text())

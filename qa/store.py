@@ -114,7 +114,12 @@ class Index:
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write a file so that readers see the old or the new content, never a part (its folder
-    is made when missing)."""
+    is made when missing). A path that is no regular file (``/dev/null``, a pipe) is written
+    straight into: replacing it would replace the device."""
+    if path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:

@@ -225,7 +225,7 @@ def _evaluate_file(engine: Engine, settings: Settings, file: str | None, top_k: 
         engine, items, top_k=top_k, answers_path=out / "answers.jsonl", chunk=64,
         on_progress=lambda done, total: progress(done / max(total, 1), desc=f"Answering {done}/{total}"),
     )
-    run = judge_run(items, lines, info={"file": path.name, "model": settings.model, "top_k": top_k})
+    run = judge_run(items, lines, info={"file": path.name, **engine.query_model, "top_k": top_k})
     judged = run.judged
     qs, ans, vs = ([list(x) for x in zip(*judged, strict=True)] if judged else [[], [], []])
     files = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -150,6 +151,7 @@ def test_eval_out_dir_writes_every_output(run, tmp_path):
     assert rows[0]["rank"] == 1 and rows[2]["answerable"] is False
     s = json.loads((out / "summary.json").read_text())
     assert s["malformed_lines"] == 1 and s["questions"] == 3 and s["model"]
+    assert s["backend"] == "onnx" and s["quantize"] == "none"  # the query path changes the figures
     assert "hit@1" in r.output and "skipped line 3" in r.output  # the summary table on the terminal
 
 
@@ -206,3 +208,22 @@ def test_compare_two_runs(run, tmp_path, monkeypatch):
     assert html.startswith("<!doctype html>") and "B − A" in html
     r = run("eval", "--compare", str(tmp_path / "A"), str(tmp_path))
     assert r.exit_code == 1 and "not a run folder" in r.output
+
+
+def test_eval_writes_to_dev_null(run, tmp_path):
+    """Any writable path will do, a character device included (it is written into, not replaced)."""
+    import os
+
+    q = tmp_path / "q.jsonl"
+    q.write_text(QFILE, encoding="utf-8")
+    r = run("eval", str(q), "--out", os.devnull, "--summary", os.devnull, "--csv", os.devnull)
+    assert r.exit_code == 0, r.output
+    assert Path(os.devnull).is_char_device()
+
+
+def test_ask_away_from_the_corpus_says_where_it_looked_and_makes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(cli, ["ask", "Who designed the Plan Z-4?"])
+    assert r.exit_code == 1
+    assert f"looked for '{tmp_path / 'corpus'}'" in r.output and "QA_CORPUS_DIR" in r.output
+    assert list(tmp_path.iterdir()) == []  # no index folder, no ONNX export

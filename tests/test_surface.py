@@ -70,3 +70,34 @@ def test_the_readme_settings_table_gives_the_real_defaults():
                 assert _cell(table[var]) == want, (var, table[var], value)
             checked += 1
     assert checked == len(table) >= 30
+
+
+def _same_as_abridged(shown: object, real: object, path: str = "") -> None:
+    """``shown`` is ``real`` abridged: texts cut at "…", lists cut short, timings and scores as measured."""
+    if isinstance(shown, dict):
+        assert isinstance(real, dict) and set(shown) == set(real), (path, sorted(set(shown) ^ set(real)))
+        for k, v in shown.items():
+            if k != "took_ms":
+                _same_as_abridged(v, real[k], f"{path}.{k}")
+    elif isinstance(shown, list):
+        assert isinstance(real, list) and 0 < len(shown) <= len(real) or shown == real == [], path
+        for i, (a, b) in enumerate(zip(shown, real, strict=False)):
+            _same_as_abridged(a, b, f"{path}[{i}]")
+    elif isinstance(shown, str) and shown.endswith("…"):
+        assert isinstance(real, str) and real.startswith(shown[:-1].rstrip()), path
+    elif isinstance(shown, float):
+        assert abs(shown - float(real)) < 0.02, (path, shown, real)  # scores: rounding differs by CPU
+    else:
+        assert shown == real, (path, shown, real)
+
+
+def test_the_readme_answer_json_is_what_ask_prints(essay_engine):
+    import json
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### The Answer JSON"):]
+    command = re.search(r'`qa ask --json -k (\d+) "([^"]+)"`', section)
+    block = re.search(r"```json\n(.*?)```", section, flags=re.S)
+    assert command and block
+    real = json.loads(essay_engine.ask(command.group(2), top_k=int(command.group(1))).model_dump_json())
+    _same_as_abridged(json.loads(block.group(1)), real)

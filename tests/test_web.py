@@ -142,6 +142,10 @@ def test_routes_beside_the_pages(client):
     assert js.status_code == 200 and "javascript" in js.headers["content-type"]
     page = client.get("/examples/course-page-iframe.html")
     assert page.status_code == 200 and "iFrameResize" in page.text
+    index = client.get("/examples/")  # the folder itself lists the pages
+    assert index.status_code == 200
+    for name in ("course-page-iframe.html", "course-page-web-component.html"):
+        assert f'href="{name}"' in index.text
     # FastAPI's docs pages would load Swagger UI from a CDN: they are off
     assert "cdn" not in client.get("/docs").text.lower()
     assert client.get("/api/openapi.json").json()["paths"]["/api/ask"]
