@@ -191,7 +191,36 @@ def _prune_eval_dirs(tmp: Path, *, max_age_s: float = EVAL_DOWNLOADS_KEPT_S) -> 
             continue
 
 
-def _evaluate_file(engine: Engine, settings: Settings, file: str | None, top_k: int, progress: Any) -> tuple[str, str, list[str]]:
+NOT_UPLOADED = "Upload the question file with the button above (JSONL or CSV)."
+
+
+def _uploaded_file(file: str | None, uploaded: set[str]) -> Path:
+    """The path of a file uploaded through this page, or gr.Error.
+
+    Gradio checks that a file value names an upload only once ``launch()`` ran, and a mounted
+    app never runs it: without this, any server file could be named in a request. Accepted:
+    a file in Gradio's upload folder that this page's upload route wrote (its folder is a keyed
+    hash of its content, so only whoever sent that content can name it). Every refusal says
+    the same, so that nothing tells whether a path exists.
+    """
+    from gradio.utils import get_upload_folder
+
+    if not file:
+        raise gr.Error("Choose a question file first (JSONL or CSV).")
+    try:
+        path = Path(file).resolve(strict=True)
+        folder = Path(get_upload_folder()).resolve()
+    except (OSError, RuntimeError):
+        raise gr.Error(NOT_UPLOADED) from None
+    known = {str(Path(u).resolve()) for u in uploaded} if uploaded else set()
+    if not path.is_relative_to(folder) or str(path) not in known or not path.is_file():
+        raise gr.Error(NOT_UPLOADED)
+    return path
+
+
+def _evaluate_file(
+    engine: Engine, settings: Settings, file: str | None, top_k: int, progress: Any, *, uploaded: set[str],
+) -> tuple[str, str, list[str]]:
     """The evaluation tab: answer and judge an uploaded question file; write the downloads."""
     import tempfile
 
@@ -201,9 +230,7 @@ def _evaluate_file(engine: Engine, settings: Settings, file: str | None, top_k: 
     from qa.store import atomic_write_text
 
     web = settings.web
-    if not file:
-        raise gr.Error("Choose a question file first (JSONL or CSV).")
-    path = Path(file)
+    path = _uploaded_file(file, uploaded)
     size = path.stat().st_size
     if size > web.max_upload_bytes:
         raise gr.Error(f"The file is {size} bytes; the limit here is {web.max_upload_bytes}. Split it, or use qa eval.")
@@ -275,7 +302,7 @@ def _main_page(engine: Engine, settings: Settings) -> gr.Blocks:
         return answer.model_dump(mode="json")
 
     def evaluate(file: str | None, top_k: float, progress: gr.Progress = gr.Progress()) -> tuple[str, str, list[str]]:  # noqa: B008 - Gradio's way
-        return _evaluate_file(engine, settings, file, int(top_k), progress)
+        return _evaluate_file(engine, settings, file, int(top_k), progress, uploaded=page.upload_file_set)
 
     with gr.Blocks(title=f"Ask: {title}", analytics_enabled=False) as page:
         history = gr.State([])
@@ -500,13 +527,15 @@ def create_app(
 
     # The widget first: the root mount would catch /widget/ otherwise.
     widget_css = css + (STATIC / "widget.css").read_text(encoding="utf-8")
+    widget, main = _widget(engine, settings), _main_page(engine, settings)
+    gr.mount_gradio_app(app, widget, path="/widget", footer_links=[], css=widget_css, ssr_mode=False)
     gr.mount_gradio_app(
-        app, _widget(engine, settings), path="/widget", footer_links=[], css=widget_css, ssr_mode=False
+        app, main, path="/", footer_links=["api"], css=css, ssr_mode=False, max_file_size=web.max_upload_bytes,
     )
-    gr.mount_gradio_app(
-        app, _main_page(engine, settings), path="/", footer_links=["api"], css=css, ssr_mode=False,
-        max_file_size=web.max_upload_bytes,
-    )
+    for blocks in (widget, main):
+        # Gradio checks that a file value names an upload only in a launched app (processing_utils
+        # ._check_allowed); a mounted one never launches, so say it did: the check then runs
+        blocks.has_launched = True
     # CORS on the parent app: Gradio then leaves CORS to it (its default echoes any origin).
     app.add_middleware(
         CORSMiddleware, allow_origins=list(web.cors_origins), allow_methods=["GET", "POST"],

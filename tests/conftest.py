@@ -176,7 +176,7 @@ def onnx_export(tmp_path_factory, embedder):
     index_dir = tmp_path_factory.mktemp("onnx-index")
     folder = onnx_cache_dir(index_dir, embedder.hash)
     export_onnx(resolve_model_path(embedder.name), embedder.name, embedder.hash, folder)
-    quantize_int8(folder)  # the default query model
+    quantize_int8(folder)  # the int8 copy (QA_QUANTIZE=int8)
     return index_dir, folder
 
 

@@ -4,6 +4,7 @@ headers and CORS, the bounded queue, and Gradio's named endpoint through gradio_
 from __future__ import annotations
 
 import json
+import re
 import threading
 
 import pytest
@@ -202,3 +203,50 @@ def test_old_evaluation_downloads_are_removed(tmp_path):
     os.utime(other, (past, past))
     _prune_eval_dirs(tmp_path)
     assert not old.exists() and new.exists() and other.exists()
+
+
+def _call_evaluate(base: str, value: object) -> str:
+    import httpx
+
+    r = httpx.post(f"{base}/gradio_api/call/evaluate", json={"data": [value, 3]}, timeout=30)
+    if r.status_code != 200:
+        return r.text
+    return httpx.get(f"{base}/gradio_api/call/evaluate/{r.json()['event_id']}", timeout=60).text
+
+
+def test_evaluation_reads_only_uploaded_files(live_url, tmp_path):
+    """A request naming a server file's path gets nothing of it, and the same reply whether or
+    not the file exists; the file uploaded through the page is read."""
+    import httpx
+
+    secret = tmp_path / "secret.jsonl"
+    secret.write_text('{"id": "secret-id-7", "question": "What is the password?"}\n', encoding="utf-8")
+    replies = []
+    for path in (secret, tmp_path / "missing.jsonl"):
+        for value in ({"path": str(path), "meta": {"_type": "gradio.FileData"}}, str(path)):
+            reply = _call_evaluate(live_url, value)
+            assert "secret-id-7" not in reply and "password" not in reply
+            assert "event: complete" not in reply
+            replies.append(re.sub(r"input_value='[^']*'", "", reply.replace(str(path), "PATH")))
+    assert replies[0:2] == replies[2:4]  # nothing tells whether the path exists
+    # the same file, uploaded, is evaluated
+    up = httpx.post(f"{live_url}/gradio_api/upload", files={"files": ("mine.jsonl", secret.read_bytes())}, timeout=30)
+    assert up.status_code == 200
+    reply = _call_evaluate(live_url, {"path": up.json()[0], "meta": {"_type": "gradio.FileData"}})
+    assert "event: complete" in reply and "secret-id-7" in reply
+
+
+def test_a_file_in_the_upload_folder_not_uploaded_here_is_refused(tmp_path, monkeypatch):
+    import gradio as gr
+
+    from qa.web import NOT_UPLOADED, _uploaded_file
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
+    placed = tmp_path / "abc" / "q.jsonl"
+    placed.parent.mkdir()
+    placed.write_text('{"question": "Kosovo?"}\n', encoding="utf-8")
+    for value, uploaded in ((str(placed), set()), (str(tmp_path / "abc" / ".." / "abc" / "none.jsonl"), {str(placed)}),
+                            ("/etc/passwd", {"/etc/passwd"})):
+        with pytest.raises(gr.Error, match=re.escape(NOT_UPLOADED)):
+            _uploaded_file(value, uploaded)
+    assert _uploaded_file(str(placed), {str(placed)}) == placed.resolve()
