@@ -196,6 +196,18 @@ def export_onnx(model_path: Path, model_name: str, model_sha256: str, target: Pa
     return target
 
 
+def _onnxruntime() -> Any:
+    """onnxruntime, with its telemetry off. Its Linux wheels carry Microsoft's 1DS telemetry,
+    which looked up mobile.events.data.microsoft.com from an idle app; ORT_DISABLE_TELEMETRY,
+    read when the library loads, stops it, and disable_telemetry_events() stops the events
+    (tests/test_onnx.py watches a process's DNS and connects)."""
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+    import onnxruntime
+
+    onnxruntime.disable_telemetry_events()
+    return onnxruntime
+
+
 def _write_json_atomic(path: Path, data: Any) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
     tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
@@ -217,7 +229,7 @@ def quantize_int8(folder: Path) -> Path:
     if not isinstance(manifest, dict) or not source.is_file() or sha256_file(source) != manifest.get("onnx_sha256"):
         raise ModelError(f"No verified ONNX export at '{folder}' to quantise.")
     try:
-        import onnxruntime
+        onnxruntime = _onnxruntime()
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError as exc:
         raise ModelError("Quantising the model needs onnxruntime and onnx: pip install onnxruntime onnx") from exc
@@ -285,7 +297,7 @@ class OnnxEmbedder:
             except OSError:
                 pass
         try:
-            import onnxruntime as ort
+            ort = _onnxruntime()
             from tokenizers import Tokenizer
         except ImportError as exc:
             raise ModelError("The ONNX backend needs onnxruntime and tokenizers: pip install onnxruntime tokenizers") from exc
