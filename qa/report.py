@@ -61,6 +61,17 @@ def result_rows(
     return rows
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A cell a spreadsheet will not run: text that begins like a formula gets a leading
+    apostrophe (OWASP, "CSV Injection"); numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def results_csv(
     questions: list[EvalQuestion], answers: list[Answer], verdicts: list[dict[str, object] | None]
 ) -> str:
@@ -69,7 +80,8 @@ def results_csv(
     w.writerow(CSV_COLUMNS)
     for row in result_rows(questions, answers, verdicts):
         w.writerow([
-            "" if row[c] is None else (_tri(row[c]) if isinstance(row[c], bool) else row[c]) for c in CSV_COLUMNS
+            "" if row[c] is None else (_tri(row[c]) if isinstance(row[c], bool) else csv_cell(row[c]))
+            for c in CSV_COLUMNS
         ])
     return buf.getvalue()
 

