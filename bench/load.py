@@ -1,4 +1,4 @@
-"""Load on the web app: 1, 10 and 50 concurrent clients on loopback, each for a bounded time.
+"""Load on the web app: 1, 10, 50, 200 and 500 concurrent clients on loopback, each for a bounded time.
 
     python bench/load.py                       # POST /api/ask, 10 s per level, 3 rounds
     python bench/load.py --via gradio          # Gradio's queue, through gradio_client
@@ -81,6 +81,7 @@ def floor(seconds: float) -> float:
 
 def run_level(base: str, clients: int, seconds: float, via: str) -> dict[str, float]:
     lat: list[float] = []
+    busy_lat: list[float] = []
     counts = {"answered": 0, "busy": 0, "errors": 0}
     lock = threading.Lock()
     errors: list[str] = []
@@ -133,8 +134,8 @@ def run_level(base: str, clients: int, seconds: float, via: str) -> dict[str, fl
                 errors.append(repr(exc)[:120])
             with lock:
                 counts[kind] += 1
-                if kind == "answered":
-                    lat.append((time.perf_counter() - t) * 1000)
+                if kind in ("answered", "busy"):
+                    (lat if kind == "answered" else busy_lat).append((time.perf_counter() - t) * 1000)
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
     t0 = time.monotonic()
@@ -145,19 +146,21 @@ def run_level(base: str, clients: int, seconds: float, via: str) -> dict[str, fl
     hung = sum(t.is_alive() for t in threads)
     wall = time.monotonic() - t0
     lat.sort()
+    busy_lat.sort()
     if errors:
         print(f"  errors ({len(errors)}), first: {errors[0]}", file=sys.stderr)
     return {
         "answers_per_s": counts["answered"] / wall,
         "p50_ms": lat[len(lat) // 2] if lat else float("nan"),
         "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else float("nan"),
+        "busy_p99_ms": busy_lat[min(len(busy_lat) - 1, int(len(busy_lat) * 0.99))] if busy_lat else float("nan"),
         "answered": counts["answered"], "busy": counts["busy"], "errors": counts["errors"], "hung": hung,
     }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50])
+    ap.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50, 200, 500])
     ap.add_argument("--seconds", type=float, default=10.0, help="time per level and round")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--via", choices=["api", "gradio"], default="api")
@@ -189,7 +192,7 @@ def main() -> None:
     floor_aps = statistics.median(floors)
     table = []
     for c, runs in rows.items():
-        med = {k: statistics.median(r[k] for r in runs) for k in ("answers_per_s", "p50_ms", "p99_ms")}
+        med = {k: statistics.median(r[k] for r in runs) for k in ("answers_per_s", "p50_ms", "p99_ms", "busy_p99_ms")}
         tot = {k: sum(int(r[k]) for r in runs) for k in ("answered", "busy", "errors", "hung")}
         table.append({"clients": c, **med, "ratio_to_floor": med["answers_per_s"] / floor_aps, **tot})
     result = {"via": args.via, "seconds": args.seconds, "rounds": args.rounds,
@@ -197,11 +200,11 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
     print(f"\nvia {args.via}; floor (Engine.ask in a loop, no HTTP): {floor_aps:.1f} answers/s\n")
-    print("| clients | answers/s | × floor | p50 ms | p99 ms | answered | busy | errors | hung |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| clients | answers/s | × floor | p50 ms | p99 ms | answered | busy | busy p99 ms | errors | hung |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for t in table:
         print(f"| {t['clients']} | {t['answers_per_s']:.1f} | {t['ratio_to_floor']:.2f} | {t['p50_ms']:.0f} | "
-              f"{t['p99_ms']:.0f} | {t['answered']} | {t['busy']} | {t['errors']} | {t['hung']} |")
+              f"{t['p99_ms']:.0f} | {t['answered']} | {t['busy']} | {t['busy_p99_ms']:.0f} | {t['errors']} | {t['hung']} |")
 
 
 if __name__ == "__main__":

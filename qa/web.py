@@ -14,10 +14,12 @@ Gradio is imported here only; ``GRADIO_ANALYTICS_ENABLED`` is set off before it 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import threading
+from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from functools import partial
 from html import escape
@@ -168,6 +170,64 @@ def _int_param(value: str | None, default: int, lo: int, hi: int) -> int:
         return min(max(int(value or default), lo), hi)
     except ValueError:
         return default
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class ApiSlots:
+    """``n`` slots for ``POST /api/ask``: a request waits for one in the event loop, holding no
+    worker thread, so "busy" comes after the wait even when hundreds of requests arrive at once
+    (waiting in a worker thread, they queued for one of anyio's 40 threads first, unbounded).
+    Slots are handed over in arrival order and may be taken or given back from any thread.
+    """
+
+    def __init__(self, n: int) -> None:
+        self._free = n
+        self._lock = threading.Lock()
+        self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = deque()
+
+    def try_acquire(self) -> bool:
+        with self._lock:
+            if self._free > 0 and not self._waiters:
+                self._free -= 1
+                return True
+            return False
+
+    async def acquire(self, timeout: float) -> bool:
+        """True once a slot is this caller's; False when none came within ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if self._free > 0 and not self._waiters:
+                self._free -= 1
+                return True
+            waiter = (loop, loop.create_future())
+            self._waiters.append(waiter)
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter[1]), timeout)
+            return True
+        except (TimeoutError, asyncio.CancelledError) as exc:
+            with self._lock:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+                    if isinstance(exc, asyncio.CancelledError):
+                        raise
+                    return False
+            # release() handed this caller the slot as the wait ended: keep it, or pass it on
+            if isinstance(exc, asyncio.CancelledError):
+                self.release()
+                raise
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            if self._waiters:
+                loop, future = self._waiters.popleft()
+                loop.call_soon_threadsafe(_resolve, future)
+            else:
+                self._free += 1
 
 
 # --------------------------------------------------------------------------- Gradio pages
@@ -441,8 +501,10 @@ def create_app(
     app = FastAPI(title="essay-qa", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.engine = engine
     app.state.settings = settings
-    slots = threading.BoundedSemaphore(settings.web.api_concurrency)
+    slots = ApiSlots(settings.web.api_concurrency)
     app.state.api_slots = slots
+    # the API's own worker threads: Gradio's events use anyio's default 40
+    threads: list[anyio.CapacityLimiter] = []
     web = settings.web
 
     @app.post("/api/ask")
@@ -455,21 +517,17 @@ def create_app(
         except ValidationError as exc:
             return JSONResponse({"detail": _validation_message(exc)}, status_code=422)
 
-        def work() -> Answer | None:
-            # Acquire, answer and release in one worker thread: a waiting request holds no slot.
-            if not slots.acquire(timeout=web.api_wait_seconds):
-                return None
-            try:
-                return engine.ask(req.question, top_k=req.top_k, documents=req.documents)
-            finally:
-                slots.release()
-
+        if not await slots.acquire(web.api_wait_seconds):
+            return JSONResponse({"detail": BUSY}, status_code=503, headers={"Retry-After": "1"})
         try:
-            answer = await anyio.to_thread.run_sync(work)
+            if not threads:
+                threads.append(anyio.CapacityLimiter(web.api_concurrency))
+            answer = await anyio.to_thread.run_sync(
+                partial(engine.ask, req.question, top_k=req.top_k, documents=req.documents), limiter=threads[0])
         except QuestionError as exc:
             return JSONResponse({"detail": str(exc)}, status_code=422)
-        if answer is None:
-            return JSONResponse({"detail": BUSY}, status_code=503, headers={"Retry-After": "1"})
+        finally:
+            slots.release()
         return JSONResponse(answer.model_dump(mode="json"))
 
     @app.get("/healthz")
