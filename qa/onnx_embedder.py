@@ -115,6 +115,15 @@ def _stamp(path: Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
+def _read_stamp(path: Path) -> str | None:
+    """A ``.verified`` stamp's text, or None when it is missing or unreadable (then the model
+    file is hashed again: the stamp only spares that work)."""
+    try:
+        return path.read_text(encoding="ascii")
+    except (OSError, ValueError):
+        return None
+
+
 def export_onnx(model_path: Path, model_name: str, model_sha256: str, target: Path) -> Path:
     """Export the model to ``target`` (atomically: a staging folder, then a rename).
 
@@ -175,7 +184,8 @@ def export_onnx(model_path: Path, model_name: str, model_sha256: str, target: Pa
         (staging / "tokenizer.json").write_text(json.dumps(tok, ensure_ascii=False), encoding="utf-8")
         manifest = {
             "format": FORMAT, "model_name": model_name, "model_sha256": model_sha256,
-            "onnx_sha256": sha256_file(staging / "model.onnx"), "onnx_stamp": "",
+            "onnx_sha256": sha256_file(staging / "model.onnx"),
+            "tokenizer_sha256": sha256_file(staging / "tokenizer.json"),
             "pooling": pooling.as_dict(), "opset": OPSET,
             "exporter": {"torch": torch.__version__, "transformers": transformers.__version__,
                          "python": sys.version.split()[0]},
@@ -277,8 +287,9 @@ class OnnxEmbedder:
         if quantize not in MODEL_FILES:
             raise ModelError(f"Unknown quantisation {quantize!r}: use one of {', '.join(MODEL_FILES)}.")
         onnx_file = folder / MODEL_FILES[quantize]
-        if not (folder / "tokenizer.json").is_file():
-            raise ModelError(f"The ONNX export at '{folder}' is incomplete.")
+        tokenizer_file = folder / "tokenizer.json"
+        if not tokenizer_file.is_file() or sha256_file(tokenizer_file) != manifest.get("tokenizer_sha256"):
+            raise ModelError(f"The ONNX export at '{folder}' has no tokenizer.json matching its manifest.")
         if not onnx_file.is_file():
             raise ModelError(f"'{onnx_file}' is missing.")
         if quantize == "int8":
@@ -288,7 +299,7 @@ class OnnxEmbedder:
         # hash the file only when its size or mtime changed since it was last checked
         stamp_file = folder / (".verified" if quantize == "none" else f".verified-{quantize}")
         stamp = _stamp(onnx_file)
-        if not stamp_file.is_file() or stamp_file.read_text() != stamp:
+        if _read_stamp(stamp_file) != stamp:
             want = manifest.get("onnx_sha256" if quantize == "none" else f"{quantize}_sha256")
             if sha256_file(onnx_file) != want:
                 raise ModelError(f"'{onnx_file}' does not match its manifest hash.")
@@ -308,7 +319,10 @@ class OnnxEmbedder:
         self.max_tokens = int(p["max_seq_length"])
         self.quantize = quantize
         self._mode = p["mode"]
-        self._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        try:
+            self._tok = Tokenizer.from_file(str(tokenizer_file))
+        except Exception as exc:
+            raise ModelError(f"The tokenizer at '{tokenizer_file}' cannot be read: {exc}") from exc
         self._tok.enable_truncation(max_length=self.max_tokens)
         pad = self._tok.token_to_id("[PAD]") if self._tok.token_to_id("[PAD]") is not None else 0
         self._tok.enable_padding(pad_id=pad)

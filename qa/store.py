@@ -56,7 +56,6 @@ logger = logging.getLogger(__name__)
 __all__ = ["FORMAT_VERSION", "Index", "IndexManifest", "IndexStore", "atomic_write_text", "corpus_files"]
 
 FORMAT_VERSION = 1
-_ARTEFACTS = ("documents.jsonl", "passages.jsonl", "passages.faiss", "sentences.faiss", "notes.jsonl", "notes.faiss")
 
 
 class EmbeddingInfo(QAModel):
@@ -166,6 +165,12 @@ def _libraries() -> dict[str, str]:
         except PackageNotFoundError:
             pass
     return libs
+
+
+def _index_files(folder: Path) -> list[str]:
+    """Every file of an index folder but its manifest, as sorted relative paths: each one is
+    hashed in the manifest, the keyword indexes' arrays included."""
+    return sorted(f.relative_to(folder).as_posix() for f in folder.rglob("*") if f.is_file() and f.name != "manifest.json")
 
 
 def _fsync_tree(root: Path) -> None:
@@ -286,7 +291,7 @@ class IndexStore:
                 bm25=bm25_params,
                 corpus=CorpusInfo(sha256=_corpus_hash(files), num_documents=len(docs), files=files),
                 counts={"documents": len(docs), "passages": np_, "sentences": ns, "notes": len(notes)},
-                artifacts={name: sha256_file(staging / name) for name in _ARTEFACTS},
+                artifacts={name: sha256_file(staging / name) for name in _index_files(staging)},
             )
             atomic_write_text(staging / "manifest.json", manifest.model_dump_json(indent=2))
             self._swap_in(staging)
@@ -371,6 +376,9 @@ class IndexStore:
             self.check(manifest, model_sha256=expect_model)
         p = self.path
         if verify:
+            for name in _index_files(p):
+                if name not in manifest.artifacts:
+                    raise IndexCorruptError(f"Index file '{p / name}' has no hash in the manifest. It will be rebuilt.")
             for name, digest in manifest.artifacts.items():
                 f = p / name
                 if not f.is_file():

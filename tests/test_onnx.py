@@ -246,3 +246,32 @@ def test_int8_copy_made_with_other_options_is_made_again(tmp_path, int8_index, c
     assert "re-quantising the ONNX model" in caplog.text and "other options" in caplog.text
     assert json.loads((folder / "onnx-manifest.json").read_text())["quantizer"]["reduce_range"] is True
     assert emb.quantize == "int8"
+
+
+@pytest.mark.parametrize("damage", ["empty tokenizer", "garbled tokenizer", "garbled stamp"])
+def test_a_damaged_export_folder_is_made_good(tmp_path, int8_index, embedder, damage, caplog):
+    """Every file the ONNX path reads is checked: a damaged tokenizer is exported again, a
+    garbled '.verified' stamp only makes the model file be hashed again."""
+    from qa.config import Settings
+    from qa.embedding import load_embedder
+
+    settings, _ = int8_index
+    index_dir = tmp_path / "index"
+    shutil.copytree(settings.index_dir / ".onnx", index_dir / ".onnx")
+    folder = next((index_dir / ".onnx").iterdir())
+    if damage == "empty tokenizer":
+        (folder / "tokenizer.json").write_bytes(b"")
+    elif damage == "garbled tokenizer":
+        data = bytearray((folder / "tokenizer.json").read_bytes())
+        data[5000:5064] = b"\xff" * 64
+        (folder / "tokenizer.json").write_bytes(bytes(data))
+    else:
+        (folder / ".verified-int8").write_bytes(b"\xff\xfe\x00garbage")
+    with caplog.at_level(logging.INFO):
+        emb = load_embedder(Settings(index_dir=index_dir, quantize="int8"))
+    v = emb.encode(["Kosovo and Serbia"])
+    assert float(v[0] @ embedder.encode(["Kosovo and Serbia"])[0]) >= 0.97
+    if damage == "garbled stamp":
+        assert "export" not in caplog.text and "re-quantising" not in caplog.text
+    else:
+        assert "re-exporting the model to ONNX" in caplog.text and "tokenizer.json" in caplog.text

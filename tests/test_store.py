@@ -181,3 +181,40 @@ def test_corpus_without_any_note_builds_and_answers(tmp_path, embedder):
     assert a.passages[0].document == "rivers" and "Black Forest" in a.passages[0].highlight.text
     again = Engine.from_settings(settings, embedder=embedder)  # loads the saved note-less index
     assert again.ask("What do bees make?", documents=["plain"]).passages[0].document == "plain"
+
+
+def test_every_index_file_is_hashed_and_a_garbled_one_is_rebuilt(built, embedder, tmp_path, caplog):
+    """64 garbled bytes in any file of the index, the keyword arrays included, are found on
+    load (they went unnoticed in the BM25 .npy files, and scores left [0, 1])."""
+    settings, _ = built
+    names = sorted(f.relative_to(settings.index_path).as_posix()
+                   for f in settings.index_path.rglob("*") if f.is_file() and f.name != "manifest.json")
+    assert any(n.startswith("bm25-passages/") and n.endswith(".npy") for n in names)
+    manifest = json.loads((settings.index_path / "manifest.json").read_text())
+    assert sorted(manifest["artifacts"]) == names
+    for name in names:
+        copy = tmp_path / name.replace("/", "_") / "main"
+        shutil.copytree(settings.index_path, copy)
+        f = copy / name
+        data = bytearray(f.read_bytes())
+        at = len(data) // 2
+        data[at:at + 64] = bytes(64) if data[at:at + 64] != bytes(64) else b"\xff" * 64
+        f.write_bytes(bytes(data[: max(len(data), 1)]))
+        with pytest.raises(IndexCorruptError, match="does not match its manifest hash"):
+            IndexStore(copy).load()
+    # a file the manifest does not list is not trusted either
+    extra = tmp_path / "extra" / "main"
+    shutil.copytree(settings.index_path, extra)
+    (extra / "bm25-passages" / "planted.npy").write_bytes(b"\x93NUMPY")
+    with pytest.raises(IndexCorruptError, match="no hash in the manifest"):
+        IndexStore(extra).load()
+    # and the app's path rebuilds a garbled keyword array, then answers within [0, 1]
+    victim = next(settings.index_path.glob("bm25-passages/data.csc.index.npy"))
+    data = bytearray(victim.read_bytes())
+    data[-64:] = b"\x7f" * 64
+    victim.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING):
+        again = Engine.from_settings(settings, embedder=embedder)
+    assert "rebuilding the index" in caplog.text and "does not match its manifest hash" in caplog.text
+    answer = again.ask("Who was Milan Kucan?")
+    assert answer.answered and all(0 <= p.score <= 1 for p in answer.passages)
