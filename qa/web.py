@@ -15,6 +15,7 @@ Gradio is imported here only; ``GRADIO_ANALYTICS_ENABLED`` is set off before it 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -144,6 +145,69 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class BodyLimit:
+    """Pure ASGI middleware: one bound on every request body, before any route reads it.
+
+    Uploads to the main page (``/gradio_api/upload``) may hold a question file of
+    ``max_upload_bytes`` (plus room for the multipart framing); the widget takes no files;
+    every other body, Gradio's JSON routes included, at most ``max_body_bytes``. A declared
+    length over the bound gets 413 at once; a chunked body is read up to the bound, then
+    replayed to the route.
+    """
+
+    UPLOAD_FRAMING = 64 * 1024
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.body = settings.web.max_body_bytes
+        self.upload = settings.web.max_upload_bytes + self.UPLOAD_FRAMING
+
+    def limit(self, path: str) -> tuple[int, str]:
+        if path.endswith("/gradio_api/upload"):
+            if path.startswith("/widget/"):
+                return 0, "The widget takes no files."
+            return self.upload, f"The file is over {self.upload - self.UPLOAD_FRAMING} bytes, the limit here."
+        return self.body, f"The request body is over {self.body} bytes."
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        limit, message = self.limit(scope["path"])
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > limit:
+                await JSONResponse({"detail": message}, status_code=413)(scope, receive, send)
+                return
+            await self.app(scope, receive, send)  # the server holds the body to its declared length
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message_in = await receive()
+            if message_in["type"] != "http.request":
+                return  # the client went away
+            size += len(message_in.get("body", b""))
+            if size > limit:
+                await JSONResponse({"detail": message}, status_code=413)(scope, receive, send)
+                return
+            chunks.append(message_in.get("body", b""))
+            if not message_in.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return cast(dict[str, Any], await receive())
+
+        await self.app(scope, replay, send)
+
+
 async def _read_body(request: Request, limit: int) -> bytes | None:
     """The request body, or None when it is longer than ``limit`` bytes."""
     declared = request.headers.get("content-length")
@@ -234,6 +298,7 @@ class ApiSlots:
 
 
 EVAL_DIR_PREFIX = "qa-eval-"
+UPLOADS_KEPT = (600, 6 * 3600)  # Gradio's delete_cache: every 10 minutes, files older than the downloads
 EVAL_DOWNLOADS_KEPT_S = 6 * 3600
 
 
@@ -361,10 +426,26 @@ def _main_page(engine: Engine, settings: Settings) -> gr.Blocks:
             raise gr.Error(str(exc)) from exc
         return answer.model_dump(mode="json")
 
-    def evaluate(file: str | None, top_k: float, progress: gr.Progress = gr.Progress()) -> tuple[str, str, list[str]]:  # noqa: B008 - Gradio's way
-        return _evaluate_file(engine, settings, file, int(top_k), progress, uploaded=page.upload_file_set)
+    session_files: dict[str, set[str]] = {}
 
-    with gr.Blocks(title=f"Ask: {title}", analytics_enabled=False) as page:
+    def evaluate(
+        file: str | None, top_k: float, request: gr.Request, progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way
+    ) -> tuple[str, str, list[str]]:
+        got = _evaluate_file(engine, settings, file, int(top_k), progress, uploaded=page.upload_file_set)
+        if file and request is not None and request.session_hash:
+            session_files.setdefault(request.session_hash, set()).add(str(file))
+        return got
+
+    def forget_uploads(request: gr.Request) -> None:
+        """The session ended (its tab closed): remove the question files it uploaded."""
+        for name in session_files.pop(getattr(request, "session_hash", None) or "", set()):
+            page.upload_file_set.discard(name)
+            Path(name).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                Path(name).parent.rmdir()  # its folder, a hash of the content, when now empty
+
+    # uploads nobody evaluated are removed 6 hours after they came, with the downloads (all at shutdown)
+    with gr.Blocks(title=f"Ask: {title}", analytics_enabled=False, delete_cache=UPLOADS_KEPT) as page:
         history = gr.State([])
         gr.api(api_ask, api_name="ask")  # type: ignore[attr-defined]  # first, so the name 'ask' is this endpoint's
         gr.HTML(
@@ -418,6 +499,7 @@ def _main_page(engine: Engine, settings: Settings) -> gr.Blocks:
             button.click(partial(ask, text), [top_k, doc_filter, history], outputs, **private)
         clear_button.click(clear, None, [conversation, history], **private)
         page.load(on_load, [top_k, doc_filter, history], outputs, **private)
+        page.unload(forget_uploads)
         eval_button.click(evaluate, [eval_file, top_k], [eval_summary, eval_table, eval_downloads],
                           concurrency_limit=1, concurrency_id="evaluate", **private)
     page.queue(
@@ -440,7 +522,7 @@ def _widget(engine: Engine, settings: Settings) -> gr.Blocks:
         answer = _ask(engine, question, params["k"], params["documents"])
         return render_answer(answer, threshold=threshold, context_base="/context")
 
-    with gr.Blocks(title="Ask the reading", analytics_enabled=False, fill_width=True) as page:
+    with gr.Blocks(title="Ask the reading", analytics_enabled=False, fill_width=True, delete_cache=UPLOADS_KEPT) as page:
         params = gr.State({"k": WIDGET_TOP_K, "documents": None})
         with gr.Row(equal_height=True):
             question = gr.Textbox(
@@ -599,7 +681,8 @@ def create_app(
         CORSMiddleware, allow_origins=list(web.cors_origins), allow_methods=["GET", "POST"],
         allow_headers=["*"], allow_credentials=False,
     )
-    app.add_middleware(SecurityHeaders, settings=settings)
+    app.add_middleware(BodyLimit, settings=settings)
+    app.add_middleware(SecurityHeaders, settings=settings)  # outermost: its headers go on every reply, 413s too
     return app
 
 

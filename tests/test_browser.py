@@ -8,6 +8,7 @@ Screenshots land in test-artifacts/ (QA_TEST_ARTIFACTS names another folder).
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -242,6 +243,16 @@ def test_evaluation_tab_upload_progress_summary_and_downloads(page, live_url, tm
     assert "good" in Path(dl.value.path()).read_text(encoding="utf-8")
     shot(page, "evaluation-tab.png")
     only_loopback(page)
+    # the upload is removed when its session ends (the tab closes)
+    from gradio.utils import get_upload_folder
+
+    uploaded = [f for f in Path(get_upload_folder()).glob("*/questions.csv") if f.read_bytes() == qfile.read_bytes()]
+    assert uploaded
+    page.close()
+    deadline = time.monotonic() + 30
+    while any(f.exists() for f in uploaded) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not any(f.exists() for f in uploaded)
 
 
 def test_evaluation_tab_refuses_too_many_questions(page, live_url, web_app, tmp_path):

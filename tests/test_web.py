@@ -285,3 +285,31 @@ def test_api_says_busy_after_its_wait_even_under_hundreds_of_clients(web_engine)
     assert busy and answered, (len(busy), len(answered))
     # the wait, plus the time to read and answer 300 requests on a shared 2-core machine
     assert max(busy) < wait + 6 and max(answered) < wait + 6, (max(busy), max(answered))
+
+
+def test_one_body_limit_on_every_route(live_url, web_app):
+    """Uploads to the widget are refused, uploads to the main page and Gradio's JSON routes are
+    bounded (50 MB went into the widget's upload folder; 10 MB JSON bodies were read whole)."""
+    import httpx
+
+    web = web_app.state.settings.web
+    small = b'{"question": "Kosovo?"}\n'
+    r = httpx.post(f"{live_url}/widget/gradio_api/upload", files={"files": ("q.jsonl", small)}, timeout=30)
+    assert r.status_code == 413 and r.json()["detail"] == "The widget takes no files."
+    big = b"x" * (web.max_upload_bytes + 200_000)
+    r = httpx.post(f"{live_url}/gradio_api/upload", files={"files": ("q.jsonl", big)}, timeout=30)
+    assert r.status_code == 413 and str(web.max_upload_bytes) in r.json()["detail"]
+    body = json.dumps({"data": ["x" * (web.max_body_bytes + 1), 3, None], "fn_index": 0, "session_hash": "abc"})
+    for route in ("/gradio_api/queue/join", "/widget/gradio_api/queue/join", "/gradio_api/call/evaluate"):
+        r = httpx.post(live_url + route, content=body, headers={"content-type": "application/json"}, timeout=30)
+        assert r.status_code == 413, (route, r.status_code)
+
+    def chunked():  # no content-length: read up to the bound, then refused
+        for _ in range(web.max_body_bytes // 1000 + 2):
+            yield b"x" * 1000
+
+    r = httpx.post(live_url + "/gradio_api/queue/join", content=chunked(), timeout=30)
+    assert r.status_code == 413
+    # within the bounds, the routes work as before
+    r = httpx.post(f"{live_url}/gradio_api/upload", files={"files": ("q.jsonl", small)}, timeout=30)
+    assert r.status_code == 200
