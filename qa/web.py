@@ -591,6 +591,12 @@ def create_app(
 
     @app.post("/api/ask")
     async def api_ask(request: Request) -> JSONResponse:
+        # JSON only: a cross-site <form> can post text/plain or form data without a CORS check,
+        # and would spend our CPU from visitors' browsers
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            return JSONResponse({"detail": "Send the question as JSON (Content-Type: application/json)."},
+                                status_code=415)
         body = await _read_body(request, web.max_body_bytes)
         if body is None:
             return JSONResponse({"detail": f"The request body is over {web.max_body_bytes} bytes."}, status_code=413)

@@ -313,3 +313,12 @@ def test_one_body_limit_on_every_route(live_url, web_app):
     # within the bounds, the routes work as before
     r = httpx.post(f"{live_url}/gradio_api/upload", files={"files": ("q.jsonl", small)}, timeout=30)
     assert r.status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", None])
+def test_api_ask_takes_json_only(client, kind):
+    """What a cross-site form can send without a CORS preflight is refused before any work."""
+    headers = {"content-type": kind} if kind else {}
+    r = client.post("/api/ask", content=json.dumps({"question": QUESTION}).encode(), headers=headers)
+    assert r.status_code == 415 and "application/json" in r.json()["detail"]
+    assert client.post("/api/ask", json={"question": QUESTION}).status_code == 200
