@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from qa.errors import ModelError
-from qa.store import sha256_file
+from qa.store import remove_leftovers, sha256_file, work_name
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +142,8 @@ def export_onnx(model_path: Path, model_name: str, model_sha256: str, target: Pa
                          "pip install torch==2.13.0 && pip install sentence-transformers") from exc
     t0 = time.perf_counter()
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:8]}"
+    remove_leftovers(target.parent, (f".tmp-{target.name}",))  # from exports that were killed
+    staging = target.parent / work_name(f".tmp-{target.name}")
     staging.mkdir()
     try:
         from qa.embedding import quiet_transformers
@@ -245,7 +246,8 @@ def quantize_int8(folder: Path) -> Path:
         raise ModelError("Quantising the model needs onnxruntime and onnx: pip install onnxruntime onnx") from exc
     t0 = time.perf_counter()
     target = folder / MODEL_FILES["int8"]
-    tmp = folder / f".tmp-{uuid.uuid4().hex[:8]}.onnx"
+    remove_leftovers(folder, (".tmp",))
+    tmp = folder / f"{work_name('.tmp')}.onnx"
     try:
         quiet = logging.getLogger()  # the quantiser suggests pre-processing through the root logger
         level = quiet.level

@@ -12,7 +12,7 @@ Layout (format 1)::
     bm25-passages/      bm25s index over passage texts (no pickle) + idf.npy + meta.json
     bm25-notes/         the same over note texts
 
-A build writes into ``index/.tmp-<name>-<uuid8>/``, fsyncs, writes the manifest, then swaps
+A build writes into ``index/.tmp-<name>-<pid>-<uuid8>/``, fsyncs, writes the manifest, then swaps
 the folder in with ``os.replace``: a crash leaves the previous index or none, never half of
 one. Loading checks, in order: manifest present, format version, model, parameters, corpus
 files, then the artefacts' hashes and row counts. Changing the layout bumps FORMAT_VERSION.
@@ -29,7 +29,7 @@ import platform
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -167,6 +167,72 @@ def _libraries() -> dict[str, str]:
     return libs
 
 
+def work_name(prefix: str) -> str:
+    """A staging name that says who made it: ``<prefix>-<pid>-<uuid8>`` (see remove_leftovers)."""
+    return f"{prefix}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(folder: Path, prefixes: tuple[str, ...], *, max_age_s: float = 3600) -> list[Path]:
+    """Remove what killed builds left in ``folder``: entries named ``<prefix>-<pid>-...`` whose
+    process is gone, and older entries without a pid once ``max_age_s`` old. A live build's
+    staging folder is left alone. Returns what was removed."""
+    import re
+
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    now = time.time()
+    for entry in folder.iterdir():
+        prefix = next((x for x in prefixes if entry.name.startswith(x + "-")), None)
+        if prefix is None:
+            continue
+        rest = entry.name[len(prefix):].removesuffix(".onnx")
+        m = re.fullmatch(r"-(\d+)-[0-9a-f]{8}", rest)
+        if m is None and re.fullmatch(r"-[0-9a-f]{8}", rest) is None:
+            continue  # another index's name that merely starts alike
+        try:
+            stale = (not _alive(int(m.group(1)))) if m else now - entry.lstat().st_mtime > max_age_s
+        except OSError:
+            continue
+        if stale:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
+
+
+@contextlib.contextmanager
+def folder_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
+    """A lock (flock) on ``path``: exclusive for a swap, shared for a load, so that a load never
+    reads a folder another build is moving away. Where the lock file cannot be made (a
+    read-only index folder, which nobody swaps), there is nothing to guard against."""
+    import fcntl
+
+    try:
+        fh = path.open("a")
+    except OSError:
+        yield
+        return
+    with fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 def _index_files(folder: Path) -> list[str]:
     """Every file of an index folder but its manifest, as sorted relative paths: each one is
     hashed in the manifest, the keyword indexes' arrays included."""
@@ -257,7 +323,9 @@ class IndexStore:
         note_kw = KeywordIndex.build([n["text"] for n in notes], bm25_params)
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        staging = self.path.parent / f".tmp-{self.path.name}-{uuid.uuid4().hex[:8]}"
+        for gone in remove_leftovers(self.path.parent, (f".tmp-{self.path.name}", f".old-{self.path.name}")):
+            logger.info("removed '%s', left by a build that did not finish", gone)
+        staging = self.path.parent / work_name(f".tmp-{self.path.name}")
         staging.mkdir()
         try:
             with (staging / "documents.jsonl").open("w", encoding="utf-8") as fh:
@@ -302,13 +370,16 @@ class IndexStore:
         return self.load(expect_model=None)
 
     def _swap_in(self, staging: Path) -> None:
-        old = None
-        if self.path.exists():
-            old = self.path.parent / f".old-{self.path.name}-{uuid.uuid4().hex[:8]}"
-            os.replace(self.path, old)
-        os.replace(staging, self.path)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        # one swap at a time: two builds finishing together each moved the other's index away
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with folder_lock(self._lock_path):
+            old = None
+            if self.path.exists():
+                old = self.path.parent / work_name(f".old-{self.path.name}")
+                os.replace(self.path, old)
+            os.replace(staging, self.path)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
 
     # -- load ----------------------------------------------------------------
 
@@ -371,6 +442,14 @@ class IndexStore:
 
     def load(self, *, expect_model: str | None = None, verify: bool = True) -> Index:
         """Load the index; ``expect_model`` is the model hash the caller will query with."""
+        with folder_lock(self._lock_path, shared=True):
+            return self._load(expect_model=expect_model, verify=verify)
+
+    @property
+    def _lock_path(self) -> Path:
+        return self.path.parent / f".lock-{self.path.name}"
+
+    def _load(self, *, expect_model: str | None, verify: bool) -> Index:
         manifest = self.read_manifest()
         if expect_model is not None:
             self.check(manifest, model_sha256=expect_model)

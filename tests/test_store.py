@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 
 import pytest
@@ -218,3 +219,56 @@ def test_every_index_file_is_hashed_and_a_garbled_one_is_rebuilt(built, embedder
     assert "rebuilding the index" in caplog.text and "does not match its manifest hash" in caplog.text
     answer = again.ask("Who was Milan Kucan?")
     assert answer.answered and all(0 <= p.score <= 1 for p in answer.passages)
+
+
+def test_what_killed_builds_left_is_removed_by_the_next_build(built, embedder):
+    """kill -9 during a build leaves .tmp-* (and between the two renames .old-*) folders."""
+    import subprocess
+    import sys
+
+    settings, _ = built
+    parent = settings.index_path.parent
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone_pid = int(dead.stdout)
+    left = [parent / f".tmp-main-{gone_pid}-0123abcd", parent / f".old-main-{gone_pid}-89abcdef"]
+    live = parent / f".tmp-main-{os.getpid()}-deadbeef"  # a build running now, in this process
+    other = parent / f".tmp-main2-{gone_pid}-0123abcd"  # another index's: not ours to judge... but it is dead
+    for d in (*left, live, other):
+        d.mkdir()
+        (d / "passages.jsonl").write_text("half\n")
+    Engine.from_settings(settings, embedder=embedder, rebuild=True)
+    assert not any(d.exists() for d in left)
+    assert live.exists()  # a live build's staging folder is left alone
+    assert other.exists()  # index 'main2' is another index: its own build cleans it
+
+
+def test_two_builds_swapping_at_once_both_succeed(built, embedder):
+    """The loser of two simultaneous swaps raised FileNotFoundError; now they take turns."""
+    import threading
+
+    settings, _ = built
+    store = IndexStore(settings.index_path)
+    errors: list[BaseException] = []
+    go = threading.Barrier(2)
+    real = store._swap_in
+
+    def racing_swap(staging):
+        go.wait()
+        real(staging)
+
+    store._swap_in = racing_swap
+
+    def build():
+        try:
+            store.build(settings.corpus_dir, embedder, passage_params=settings.passages, bm25_params=settings.bm25)
+        except BaseException as exc:  # noqa: BLE001 - the test reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=build) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert errors == []
+    assert IndexStore(settings.index_path).load().passages
+    assert not list(settings.index_path.parent.glob(".old-*")) and not list(settings.index_path.parent.glob(".tmp-*"))
