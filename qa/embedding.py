@@ -242,6 +242,14 @@ def load_embedder(settings: Any) -> Any:
             return load(settings.quantize)
         except ModelError:
             pass
+    from qa.store import writable
+
+    if not writable(folder.parent):
+        why = f"{first} '{folder.parent}' is not writable, so the model cannot be exported there"
+        if settings.backend == "onnx":
+            raise ModelError(f"{why}. Make the index folder writable, or set QA_BACKEND=torch or auto.")
+        logger.warning("using sentence-transformers (torch) for queries: %s", why)
+        return torch_embedder(settings)
     if (folder / "onnx-manifest.json").exists():
         logger.warning("re-exporting the model to ONNX: %s", first)
     else:

@@ -24,12 +24,12 @@ import numpy as np
 from qa.answer_type import expected_type, holds_type
 from qa.citations import citations_for
 from qa.config import Settings, load_settings
-from qa.errors import IndexError_, IndexNotFoundError, QuestionError
+from qa.errors import IndexError_, IndexNotFoundError, QuestionError, StaleCorpusError
 from qa.fusion import convex
 from qa.highlight import asks_mask, best_sentence, highlight_for, sentence_at
 from qa.models import Answer, AnswerPassage, Document
 from qa.reader import check_corpus_dir
-from qa.store import Index, IndexStore
+from qa.store import Index, IndexStore, writable
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,25 @@ NOT_ANSWERED_MESSAGE = (
     "The text does not seem to answer this question. The closest passages are shown below."
 )
 _HAS_WORD = re.compile(r"\w", re.UNICODE)
+
+
+def _serve_as_it_is(store: IndexStore, why: IndexError_, settings: Settings) -> Index:
+    """A read-only index folder cannot be rebuilt: an intact index whose only fault is a changed
+    corpus is served as it is, with a warning; anything else is an error saying what to do."""
+    if isinstance(why, StaleCorpusError):
+        try:
+            index = store.load()
+        except IndexError_:
+            pass
+        else:
+            logger.warning("serving the index at '%s' as it was built, read-only: %s, but '%s' is not writable. "
+                           "Make it writable to rebuild.", settings.index_path, str(why).split(". It will")[0],
+                           settings.index_dir)
+            return index
+    raise IndexError_(
+        f"{why} But '{settings.index_dir}' is not writable, so it cannot be rebuilt. Make it writable, or set "
+        "QA_INDEX_DIR (--index) to a writable folder."
+    ) from why
 
 
 class Engine:
@@ -120,8 +139,17 @@ class Engine:
             except IndexError_ as exc:
                 if not auto_rebuild:
                     raise
-                logger.warning("rebuilding the index: %s", exc)
+                if not writable(settings.index_dir):
+                    index = _serve_as_it_is(store, exc, settings)
+                else:
+                    logger.warning("rebuilding the index: %s", exc)
         if index is None:
+            if not writable(settings.index_dir):
+                raise IndexError_(
+                    f"The index at '{settings.index_path}' must be built, but '{settings.index_dir}' is not "
+                    "writable (a read-only folder or file system). Make it writable, or set QA_INDEX_DIR "
+                    "(--index) to a writable folder, then start again."
+                )
             builder = embedder
             if getattr(embedder, "backend", "torch") != "torch":
                 # the index is built with sentence-transformers, the reference; queries may use ONNX

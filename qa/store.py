@@ -167,6 +167,19 @@ def _libraries() -> dict[str, str]:
     return libs
 
 
+def writable(folder: Path) -> bool:
+    """Whether files can be made in ``folder`` (made when missing). Tried, not asked of
+    os.access: root passes permission bits but not a read-only mount."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / work_name(".probe")
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError:
+        return False
+    return True
+
+
 def work_name(prefix: str) -> str:
     """A staging name that says who made it: ``<prefix>-<pid>-<uuid8>`` (see remove_leftovers)."""
     return f"{prefix}-{os.getpid()}-{uuid.uuid4().hex[:8]}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -272,3 +273,40 @@ def test_two_builds_swapping_at_once_both_succeed(built, embedder):
     assert errors == []
     assert IndexStore(settings.index_path).load().passages
     assert not list(settings.index_path.parent.glob(".old-*")) and not list(settings.index_path.parent.glob(".tmp-*"))
+
+
+@contextlib.contextmanager
+def read_only(folder):
+    """``folder`` as a read-only bind mount (root passes permission bits, not a read-only mount)."""
+    import subprocess
+
+    for cmd in (["mount", "--bind", str(folder), str(folder)], ["mount", "-o", "remount,bind,ro", str(folder)]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            subprocess.run(["umount", str(folder)], capture_output=True)
+            pytest.fail(f"cannot make a read-only mount for this test ({' '.join(cmd)}: {r.stderr.strip()})")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_read_only_index_folder(built, embedder, tmp_path, caplog):
+    """Stale but intact: served as it is, with a warning. Missing: a message saying what to do,
+    before any embedding (it was a raw OSError after a full embedding pass)."""
+    from qa.errors import IndexError_
+
+    settings, _ = built
+    essay = next(settings.corpus_dir.glob("*.txt"))
+    essay.write_text(essay.read_text(encoding="utf-8") + "\nA line added after the build.\n", encoding="utf-8")
+    with read_only(settings.index_dir), caplog.at_level(logging.WARNING):
+        engine = Engine.from_settings(settings, embedder=embedder)
+        assert "serving the index" in caplog.text and "not writable" in caplog.text
+        assert engine.ask("Who was Milan Kucan?").answered
+    empty = tmp_path / "ro-index"
+    empty.mkdir()
+    with read_only(empty):
+        ro = settings.model_copy(update={"index_dir": empty})
+        with pytest.raises(IndexError_, match="not writable"):
+            Engine.from_settings(ro, embedder=embedder)
+        assert list(empty.iterdir()) == []
