@@ -19,6 +19,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -145,6 +146,26 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class KnownEndpoints:
+    """Pure ASGI middleware: ``/gradio_api/call/<name>`` for a name no page has gets 404 with a
+    message (Gradio answered 500 and reset the connection)."""
+
+    CALL = re.compile(r"^(/widget)?/gradio_api/call/([^/]+)(/[^/]+)?$")
+
+    def __init__(self, app: ASGIApp, names: dict[str, set[str]]) -> None:
+        self.app = app
+        self.names = names
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            m = self.CALL.match(scope["path"])
+            if m and m.group(2) not in self.names.get(m.group(1) or "/", set()):
+                reply = JSONResponse({"detail": f"No endpoint named {m.group(2)!r} here."}, status_code=404)
+                await reply(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class BodyLimit:
     """Pure ASGI middleware: one bound on every request body, before any route reads it.
 
@@ -221,6 +242,16 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _endpoint_names(blocks: gr.Blocks) -> set[str]:
+    return {str(fn.api_name) for fn in blocks.fns.values() if fn.api_name}
+
+
+def refusal(message: str) -> gr.Error:
+    """A message for the user, not a fault: shown as it is, with no traceback in the log
+    (Gradio prints one per gr.Error unless told not to)."""
+    return gr.Error(message, print_exception=False)
 
 
 def _validation_message(exc: ValidationError) -> str:
@@ -331,15 +362,15 @@ def _uploaded_file(file: str | None, uploaded: set[str]) -> Path:
     from gradio.utils import get_upload_folder
 
     if not file:
-        raise gr.Error("Choose a question file first (JSONL or CSV).")
+        raise refusal("Choose a question file first (JSONL or CSV).")
     try:
         path = Path(file).resolve(strict=True)
         folder = Path(get_upload_folder()).resolve()
     except (OSError, RuntimeError):
-        raise gr.Error(NOT_UPLOADED) from None
+        raise refusal(NOT_UPLOADED) from None
     known = {str(Path(u).resolve()) for u in uploaded} if uploaded else set()
     if not path.is_relative_to(folder) or str(path) not in known or not path.is_file():
-        raise gr.Error(NOT_UPLOADED)
+        raise refusal(NOT_UPLOADED)
     return path
 
 
@@ -358,17 +389,17 @@ def _evaluate_file(
     path = _uploaded_file(file, uploaded)
     size = path.stat().st_size
     if size > web.max_upload_bytes:
-        raise gr.Error(f"The file is {size} bytes; the limit here is {web.max_upload_bytes}. Split it, or use qa eval.")
+        raise refusal(f"The file is {size} bytes; the limit here is {web.max_upload_bytes}. Split it, or use qa eval.")
     try:
         items, warnings = read_questions(path)
     except QuestionFileError as exc:
-        raise gr.Error(str(exc).replace(str(path), path.name)) from exc
+        raise refusal(str(exc).replace(str(path), path.name)) from None
     warnings = [*warnings, *(f"skipped {b.message}" for b in items if isinstance(b, BadLine))]
     n = sum(isinstance(i, EvalQuestion) for i in items)
     if n == 0:
-        raise gr.Error(f"'{path.name}' holds no usable question.")
+        raise refusal(f"'{path.name}' holds no usable question.")
     if n > web.max_eval_questions:
-        raise gr.Error(f"The file has {n} questions; the limit here is {web.max_eval_questions}. "
+        raise refusal(f"The file has {n} questions; the limit here is {web.max_eval_questions}. "
                        "Split it, or use qa eval on the command line.")
     _prune_eval_dirs(Path(tempfile.gettempdir()))
     out = Path(tempfile.mkdtemp(prefix=EVAL_DIR_PREFIX))
@@ -420,10 +451,16 @@ def _main_page(engine: Engine, settings: Settings) -> gr.Blocks:
 
     def api_ask(question: str, top_k: int = settings.top_k, documents: list[str] | None = None) -> dict[str, Any]:
         """Answer a question from the reading: the Answer JSON (ranked passages, highlight, citations)."""
+        if isinstance(top_k, int | float) and not isinstance(top_k, bool):
+            top_k = min(max(int(top_k), 1), 20)  # the slider's range is narrower; clients may send any number
         try:
-            answer = engine.ask(question, top_k=min(max(int(top_k), 1), 20), documents=documents or None)
+            req = AskRequest.model_validate({"question": question, "top_k": top_k, "documents": documents or None})
+        except ValidationError as exc:
+            raise refusal(_validation_message(exc)) from None
+        try:
+            answer = engine.ask(req.question, top_k=req.top_k, documents=req.documents)
         except QuestionError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise refusal(str(exc)) from None
         return answer.model_dump(mode="json")
 
     session_files: dict[str, set[str]] = {}
@@ -687,6 +724,8 @@ def create_app(
         CORSMiddleware, allow_origins=list(web.cors_origins), allow_methods=["GET", "POST"],
         allow_headers=["*"], allow_credentials=False,
     )
+    app.add_middleware(KnownEndpoints, names={
+        "/": _endpoint_names(main), "/widget": _endpoint_names(widget)})
     app.add_middleware(BodyLimit, settings=settings)
     app.add_middleware(SecurityHeaders, settings=settings)  # outermost: its headers go on every reply, 413s too
     return app

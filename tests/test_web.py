@@ -8,7 +8,7 @@ import re
 import threading
 
 import pytest
-from conftest import serving
+from conftest import ROOT, serving
 from fastapi.testclient import TestClient
 
 QUESTION = "Why would Russia not enter into a conflict with NATO?"
@@ -16,7 +16,12 @@ QUESTION = "Why would Russia not enter into a conflict with NATO?"
 
 @pytest.fixture(scope="module")
 def client(web_app):
-    with TestClient(web_app) as c:
+    """TestClient on an app of its own, made as web_app is: its lifespan ends with this module
+    and stops Gradio's queue, which the live server of the shared web_app still needs."""
+    from qa.web import create_app
+
+    app = create_app(web_app.state.engine, web_app.state.settings, examples_dir=ROOT / "examples")
+    with TestClient(app) as c:
         yield c
 
 
@@ -322,3 +327,33 @@ def test_api_ask_takes_json_only(client, kind):
     r = client.post("/api/ask", content=json.dumps({"question": QUESTION}).encode(), headers=headers)
     assert r.status_code == 415 and "application/json" in r.json()["detail"]
     assert client.post("/api/ask", json={"question": QUESTION}).status_code == 200
+
+
+def _call(base: str, name: str, data: list) -> tuple[int, str]:
+    import httpx
+
+    r = httpx.post(f"{base}/gradio_api/call/{name}", json={"data": data}, timeout=30)
+    if r.status_code != 200:
+        return r.status_code, r.text
+    return 200, httpx.get(f"{base}/gradio_api/call/{name}/{r.json()['event_id']}", timeout=60).text
+
+
+def test_gradio_ask_refuses_with_messages_not_python_and_logs_no_traceback(live_url, capfd):
+    for data, says in ((["", 3, None], "The question is empty"), (["Kosovo?", "abc", None], "top_k: Input should be"),
+                       (["Kosovo?", 3, "notalist"], "documents: Input should be a valid list"),
+                       ([None, 3, None], "question: Input should be a valid string")):
+        status, text = _call(live_url, "ask", data)
+        assert status == 200 and "event: error" in text and says in text, text
+        assert "invalid literal" not in text and "Traceback" not in text
+    status, text = _call(live_url, "ask", ["Who designed the Plan Z-4?", 50, None])  # clamped to 20, as before
+    assert status == 200 and "event: complete" in text
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_an_unknown_endpoint_name_is_404_with_a_message(live_url):
+    import httpx
+
+    for path in ("/gradio_api/call/nosuch", "/widget/gradio_api/call/evaluate"):
+        r = httpx.post(live_url + path, json={"data": []}, timeout=30)
+        assert r.status_code == 404 and "No endpoint named" in r.json()["detail"], (path, r.status_code)
+    assert httpx.get(live_url + "/gradio_api/call/nosuch/abc", timeout=30).status_code == 404
