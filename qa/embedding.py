@@ -232,9 +232,9 @@ def load_embedder(settings: Any) -> Any:
         return load(settings.quantize)
     except ModelError as exc:
         first = exc
-    if settings.quantize != "none":
-        # when the float export is sound (quantize_int8 checks its hash), only the int8 copy is
-        # missing or damaged: make it again, no torch needed
+    if settings.quantize != "none" and MODEL_FILES[settings.quantize] in str(first):
+        # only the int8 copy is missing or damaged: when the float export is sound
+        # (quantize_int8 checks its hash), make the copy again, no torch needed
         if (folder / MODEL_FILES[settings.quantize]).exists():
             logger.warning("re-quantising the ONNX model: %s", first)
         try:
