@@ -102,7 +102,19 @@ def _example_questions(settings: Settings) -> list[str]:
     return [q.question for q in items if isinstance(q, EvalQuestion)][:8]
 
 
-def _csp(settings: Settings, extra: str = "") -> str:
+# The pages' policy: nothing loads from, or is sent to, another host; no plugins; no <base> or
+# form target elsewhere. Gradio's page carries inline scripts (its config) and inline styles,
+# and gr.HTML evaluates its templates and js_on_load with new Function() (EvalError without
+# 'unsafe-eval', seen in Chromium), so those stay allowed; images and fonts may be data: or
+# blob: URLs, as Gradio makes them.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; worker-src 'self' blob:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+)
+
+
+def _csp(settings: Settings, extra: str = PAGE_POLICY) -> str:
     ancestors = " ".join(settings.web.frame_ancestors) or "'none'"
     return f"{extra}frame-ancestors {ancestors}"
 

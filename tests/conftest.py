@@ -206,5 +206,7 @@ def page(browser):
     pg = context.new_page()
     pg.hosts = set()
     pg.on("request", lambda r: pg.hosts.add(urlparse(r.url).netloc))
+    pg.csp_violations = []
+    pg.on("console", lambda m: pg.csp_violations.append(m.text) if "Content Security Policy" in m.text else None)
     yield pg
     context.close()

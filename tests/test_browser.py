@@ -31,6 +31,7 @@ def shot(pg, name: str) -> Path:
 
 def only_loopback(pg) -> None:
     assert pg.hosts and all(h.startswith("127.0.0.1:") for h in pg.hosts), pg.hosts
+    assert pg.csp_violations == [], pg.csp_violations  # the page policy blocks nothing the page needs
 
 
 def ask_main(pg, question: str) -> None:
