@@ -41,9 +41,10 @@ NOT_ANSWERED_MESSAGE = (
 _HAS_WORD = re.compile(r"\w", re.UNICODE)
 
 
-def _serve_as_it_is(store: IndexStore, why: IndexError_, settings: Settings) -> Index:
-    """A read-only index folder cannot be rebuilt: an intact index whose only fault is a changed
-    corpus is served as it is, with a warning; anything else is an error saying what to do."""
+def _serve_as_it_is(store: IndexStore, why: IndexError_ | None, settings: Settings) -> Index:
+    """A read-only index folder cannot be (re)built: an intact index whose only fault is a
+    changed corpus is served as it is, with a warning; anything else is an error saying what
+    to do."""
     if isinstance(why, StaleCorpusError):
         try:
             index = store.load()
@@ -54,9 +55,11 @@ def _serve_as_it_is(store: IndexStore, why: IndexError_, settings: Settings) -> 
                            "Make it writable to rebuild.", settings.index_path, str(why).split(". It will")[0],
                            settings.index_dir)
             return index
+    what = f"{why} " if why is not None and not isinstance(why, IndexNotFoundError) else ""
     raise IndexError_(
-        f"{why} But '{settings.index_dir}' is not writable, so it cannot be rebuilt. Make it writable, or set "
-        "QA_INDEX_DIR (--index) to a writable folder."
+        f"{what}The index at '{settings.index_path}' must be built, but '{settings.index_dir}' is not writable "
+        "(a read-only folder or file system). Make it writable, or set QA_INDEX_DIR (--index) to a writable "
+        "folder, then start again."
     ) from why
 
 
@@ -120,6 +123,7 @@ class Engine:
             embedder = load_embedder(settings)
         store = IndexStore(settings.index_path)
         index = None
+        why: IndexError_ | None = None  # why the index must be built, when it must
         if not rebuild:
             try:
                 manifest = store.read_manifest()
@@ -132,24 +136,17 @@ class Engine:
                     corpus_dir=settings.corpus_dir,
                 )
                 index = store.load()
-            except IndexNotFoundError:
-                if not auto_rebuild:
-                    raise
-                logger.info("building the index (first run) at '%s'", settings.index_path)
             except IndexError_ as exc:
                 if not auto_rebuild:
                     raise
-                if not writable(settings.index_dir):
-                    index = _serve_as_it_is(store, exc, settings)
-                else:
-                    logger.warning("rebuilding the index: %s", exc)
+                why = exc
         if index is None:
-            if not writable(settings.index_dir):
-                raise IndexError_(
-                    f"The index at '{settings.index_path}' must be built, but '{settings.index_dir}' is not "
-                    "writable (a read-only folder or file system). Make it writable, or set QA_INDEX_DIR "
-                    "(--index) to a writable folder, then start again."
-                )
+            if not writable(settings.index_dir):  # tried before any embedding
+                return cls(_serve_as_it_is(store, why, settings), embedder, settings=settings)
+            if isinstance(why, IndexNotFoundError):
+                logger.info("building the index (first run) at '%s'", settings.index_path)
+            elif why is not None:
+                logger.warning("rebuilding the index: %s", why)
             builder = embedder
             if getattr(embedder, "backend", "torch") != "torch":
                 # the index is built with sentence-transformers, the reference; queries may use ONNX

@@ -211,7 +211,7 @@ def _onnxruntime() -> Any:
     """onnxruntime, with its telemetry off. Its Linux wheels carry Microsoft's 1DS telemetry,
     which looked up mobile.events.data.microsoft.com from an idle app; ORT_DISABLE_TELEMETRY,
     read when the library loads, stops it, and disable_telemetry_events() stops the events
-    (tests/test_onnx.py watches a process's DNS and connects)."""
+    (tests/test_offline.py watches the app's DNS lookups and connections)."""
     os.environ["ORT_DISABLE_TELEMETRY"] = "1"
     import onnxruntime
 

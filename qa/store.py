@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import platform
+import re
 import shutil
 import time
 import uuid
@@ -199,8 +200,6 @@ def remove_leftovers(folder: Path, prefixes: tuple[str, ...], *, max_age_s: floa
     """Remove what killed builds left in ``folder``: entries named ``<prefix>-<pid>-...`` whose
     process is gone, and older entries without a pid once ``max_age_s`` old. A live build's
     staging folder is left alone. Returns what was removed."""
-    import re
-
     removed: list[Path] = []
     if not folder.is_dir():
         return removed

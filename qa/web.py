@@ -241,21 +241,6 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-async def _read_body(request: Request, limit: int) -> bytes | None:
-    """The request body, or None when it is longer than ``limit`` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _endpoint_names(blocks: gr.Blocks) -> set[str]:
     return {str(fn.api_name) for fn in blocks.fns.values() if fn.api_name}
 
@@ -380,8 +365,8 @@ def _uploaded_file(file: str | None, uploaded: set[str]) -> Path:
         folder = Path(get_upload_folder()).resolve()
     except (OSError, RuntimeError):
         raise refusal(NOT_UPLOADED) from None
-    known = {str(Path(u).resolve()) for u in uploaded} if uploaded else set()
-    if not path.is_relative_to(folder) or str(path) not in known or not path.is_file():
+    # the exact path the upload route returned (it holds no '..'), and inside the upload folder
+    if file not in uploaded or not path.is_relative_to(folder) or not path.is_file():
         raise refusal(NOT_UPLOADED)
     return path
 
@@ -635,7 +620,7 @@ def create_app(
     slots = ApiSlots(settings.web.api_concurrency)
     app.state.api_slots = slots
     # the API's own worker threads: Gradio's events use anyio's default 40
-    threads: list[anyio.CapacityLimiter] = []
+    threads = anyio.CapacityLimiter(settings.web.api_concurrency)
     web = settings.web
 
     @app.post("/api/ask")
@@ -646,9 +631,7 @@ def create_app(
         if kind != "application/json":
             return JSONResponse({"detail": "Send the question as JSON (Content-Type: application/json)."},
                                 status_code=415)
-        body = await _read_body(request, web.max_body_bytes)
-        if body is None:
-            return JSONResponse({"detail": f"The request body is over {web.max_body_bytes} bytes."}, status_code=413)
+        body = await request.body()  # BodyLimit has held it to QA_WEB__MAX_BODY_BYTES
         try:
             req = AskRequest.model_validate_json(body)
         except ValidationError as exc:
@@ -657,10 +640,8 @@ def create_app(
         if not await slots.acquire(web.api_wait_seconds):
             return JSONResponse({"detail": BUSY}, status_code=503, headers={"Retry-After": "1"})
         try:
-            if not threads:
-                threads.append(anyio.CapacityLimiter(web.api_concurrency))
             answer = await anyio.to_thread.run_sync(
-                partial(engine.ask, req.question, top_k=req.top_k, documents=req.documents), limiter=threads[0])
+                partial(engine.ask, req.question, top_k=req.top_k, documents=req.documents), limiter=threads)
         except QuestionError as exc:
             return JSONResponse({"detail": str(exc)}, status_code=422)
         finally:

@@ -261,8 +261,10 @@ def test_a_file_in_the_upload_folder_not_uploaded_here_is_refused(tmp_path, monk
 
 
 def test_api_says_busy_after_its_wait_even_under_hundreds_of_clients(web_engine):
-    """300 requests at once: each gets an answer or a 503 "busy" soon after the slot wait,
-    never a wait in line for a worker thread (p99 was 17.5 s at 200 clients)."""
+    """300 requests at once while every slot is taken: each gets "busy" after its own wait,
+    all waits running side by side. Waiting in worker threads, they queued for one of anyio's
+    40 first: 300 requests then needed at least 8 waits in a row (p99 was 17.5 s at 200
+    clients). The bound is a count of waits, not a speed, so it holds on any machine."""
     import asyncio
     import time
 
@@ -273,6 +275,7 @@ def test_api_says_busy_after_its_wait_even_under_hundreds_of_clients(web_engine)
 
     wait = 1.0
     settings = web_engine.settings.model_copy(update={"web": WebParams(api_concurrency=2, api_wait_seconds=wait)})
+    app = create_app(web_engine, settings)
 
     async def storm(url: str) -> list[tuple[int, float]]:
         limits = httpx.Limits(max_connections=400, max_keepalive_connections=0)
@@ -280,18 +283,23 @@ def test_api_says_busy_after_its_wait_even_under_hundreds_of_clients(web_engine)
             async def one(i: int) -> tuple[int, float]:
                 t0 = time.monotonic()
                 r = await client.post(url + "/api/ask", json={"question": f"{QUESTION} ({i})"})
-                assert r.status_code in (200, 503), r.text
-                assert r.status_code == 200 or r.json() == {"detail": "busy, try again"}
+                assert r.status_code == 503 and r.json() == {"detail": "busy, try again"}, r.text
                 return r.status_code, time.monotonic() - t0
             return await asyncio.gather(*(one(i) for i in range(300)))
 
-    with serving(create_app(web_engine, settings)) as url:
-        got = asyncio.run(storm(url))
-    busy = [t for s, t in got if s == 503]
-    answered = [t for s, t in got if s == 200]
-    assert busy and answered, (len(busy), len(answered))
-    # the wait, plus the time to read and answer 300 requests on a shared 2-core machine
-    assert max(busy) < wait + 6 and max(answered) < wait + 6, (max(busy), max(answered))
+    with serving(app) as url:
+        held = [app.state.api_slots.try_acquire() for _ in range(2)]  # two questions being answered
+        assert held == [True, True]
+        try:
+            t0 = time.monotonic()
+            got = asyncio.run(storm(url))
+            elapsed = time.monotonic() - t0
+        finally:
+            for _ in held:
+                app.state.api_slots.release()
+        assert httpx.post(url + "/api/ask", json={"question": QUESTION}, timeout=60).status_code == 200
+    assert len(got) == 300 and min(t for _, t in got) >= wait * 0.9
+    assert elapsed < 4 * wait, elapsed  # one wait for all, not eight in a row
 
 
 def test_one_body_limit_on_every_route(live_url, web_app):
