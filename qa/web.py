@@ -280,6 +280,7 @@ class ApiSlots:
         self._free = n
         self._lock = threading.Lock()
         self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = deque()
+        self.peak_waiting = 0  # most requests waiting at one time, for tests and benchmarks
 
     def try_acquire(self) -> bool:
         with self._lock:
@@ -297,6 +298,7 @@ class ApiSlots:
                 return True
             waiter = (loop, loop.create_future())
             self._waiters.append(waiter)
+            self.peak_waiting = max(self.peak_waiting, len(self._waiters))
         try:
             await asyncio.wait_for(asyncio.shield(waiter[1]), timeout)
             return True

@@ -263,8 +263,8 @@ def test_a_file_in_the_upload_folder_not_uploaded_here_is_refused(tmp_path, monk
 def test_api_says_busy_after_its_wait_even_under_hundreds_of_clients(web_engine):
     """300 requests at once while every slot is taken: each gets "busy" after its own wait,
     all waits running side by side. Waiting in worker threads, they queued for one of anyio's
-    40 first: 300 requests then needed at least 8 waits in a row (p99 was 17.5 s at 200
-    clients). The bound is a count of waits, not a speed, so it holds on any machine."""
+    40 first (p99 was 17.5 s at 200 clients). The assertion counts requests waiting at one time,
+    not seconds: more than 40 at once is what worker threads could never do, on any machine."""
     import asyncio
     import time
 
@@ -273,7 +273,7 @@ def test_api_says_busy_after_its_wait_even_under_hundreds_of_clients(web_engine)
     from qa.config import WebParams
     from qa.web import create_app
 
-    wait = 1.0
+    wait = 5.0
     settings = web_engine.settings.model_copy(update={"web": WebParams(api_concurrency=2, api_wait_seconds=wait)})
     app = create_app(web_engine, settings)
 
@@ -291,15 +291,13 @@ def test_api_says_busy_after_its_wait_even_under_hundreds_of_clients(web_engine)
         held = [app.state.api_slots.try_acquire() for _ in range(2)]  # two questions being answered
         assert held == [True, True]
         try:
-            t0 = time.monotonic()
             got = asyncio.run(storm(url))
-            elapsed = time.monotonic() - t0
         finally:
             for _ in held:
                 app.state.api_slots.release()
         assert httpx.post(url + "/api/ask", json={"question": QUESTION}, timeout=60).status_code == 200
     assert len(got) == 300 and min(t for _, t in got) >= wait * 0.9
-    assert elapsed < 4 * wait, elapsed  # one wait for all, not eight in a row
+    assert app.state.api_slots.peak_waiting >= 100, app.state.api_slots.peak_waiting
 
 
 def test_one_body_limit_on_every_route(live_url, web_app):
