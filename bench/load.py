@@ -45,8 +45,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_app(port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "QA_PORT": str(port), "QA_HOST": "127.0.0.1", "HF_HUB_OFFLINE": "1"}
+def start_app(port: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "QA_PORT": str(port), "QA_HOST": "127.0.0.1", "HF_HUB_OFFLINE": "1", **(extra_env or {})}
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     import httpx

@@ -128,6 +128,21 @@ class WebParams(_Params):
     max_turns: int = Field(
         default=20, ge=1, le=500, description="Turns of a conversation kept on the page (per user)."
     )
+    session_idle_seconds: float = Field(
+        default=3600, ge=1,
+        description="A browser session not used for this long is forgotten on the server (its "
+        "conversation and uploads); its next question starts a new conversation.",
+    )
+    corpus_check_seconds: float = Field(
+        default=10, ge=0,
+        description="How often the app looks for readings edited, added or deleted, and then rebuilds "
+        "the index in the background (0: never).",
+    )
+    max_sessions: int = Field(
+        default=2000, ge=1,
+        description="Browser sessions kept on the server by each page; past it, the least recently "
+        "used is forgotten.",
+    )
     max_upload_bytes: int = Field(
         default=2_000_000, ge=1024, description="Largest question file the evaluation tab accepts, in bytes."
     )

@@ -21,6 +21,7 @@ __all__ = [
     "render_passage",
     "render_passage_text",
     "render_turn",
+    "render_turns",
 ]
 
 
@@ -158,19 +159,24 @@ def render_conversation(
     share_base: str | None = None,
 ) -> str:
     """The latest turn in full, then the earlier ones (newest first), folded."""
-    if not answers:
-        return '<div class="qa-empty">Ask a question about the reading. The answer quotes the text itself.</div>'
     kw = {"threshold": threshold, "context_base": context_base, "share_base": share_base}
-    latest = render_turn(answers[-1], **kw)  # type: ignore[arg-type]
+    return render_turns([(a.question, render_turn(a, **kw)) for a in answers])  # type: ignore[arg-type]
+
+
+def render_turns(turns: list[tuple[str, str]]) -> str:
+    """A conversation from turns already rendered: ``(question, render_turn's HTML)``, oldest
+    first. The web page keeps its turns so, not as Answers (a fifth of the memory)."""
+    if not turns:
+        return '<div class="qa-empty">Ask a question about the reading. The answer quotes the text itself.</div>'
     earlier = [
-        f'<details class="qa-earlier"><summary>{escape(a.question)}</summary>{render_turn(a, **kw)}</details>'  # type: ignore[arg-type]
-        for a in reversed(answers[:-1])
+        f'<details class="qa-earlier"><summary>{escape(question)}</summary>{html}</details>'
+        for question, html in reversed(turns[:-1])
     ]
     rest = (
         f'<section class="qa-history" aria-label="Earlier questions"><h2>Earlier in this conversation</h2>'
         f'{"".join(earlier)}</section>' if earlier else ""
     )
-    return f'<div class="qa-conversation">{latest}{rest}</div>'
+    return f'<div class="qa-conversation">{turns[-1][1]}{rest}</div>'
 
 
 def render_pdf_pages(doc: Document, *, start: int, end: int, hl_start: int, hl_end: int, image_url: Any) -> str:

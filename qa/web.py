@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import os
 import re
 import threading
+import zlib
 from collections import deque
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from datetime import datetime, timedelta
 from functools import partial
 from html import escape
 from pathlib import Path
@@ -50,7 +53,8 @@ from qa.config import Settings, load_settings  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.errors import DocumentError, QAError, QuestionError, QuestionFileError  # noqa: E402
 from qa.models import Answer  # noqa: E402
-from qa.render import render_answer, render_conversation, render_document  # noqa: E402
+from qa.render import render_answer, render_document, render_turn, render_turns  # noqa: E402
+from qa.watch import ReadingWatch  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +63,7 @@ __all__ = ["AskRequest", "create_app"]
 STATIC = Path(__file__).resolve().parent / "static"
 WIDGET_TOP_K = 3
 BUSY = "busy, try again"
+Turns = list[tuple[str, bytes]]  # a page session's conversation: (question, zlib of its turn's HTML)
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
@@ -75,6 +80,13 @@ class AskRequest(BaseModel):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _notice(watch: ReadingWatch) -> str:
+    """A line above the answers while the readings and the index differ; empty when they agree."""
+    if watch.status == "ok" or not watch.detail:
+        return ""
+    return f'<div class="qa-notice" role="status">{escape(watch.detail)}</div>'
 
 
 def _ask(engine: Engine, question: object, top_k: int | None, documents: list[str] | None) -> Answer:
@@ -324,12 +336,37 @@ class ApiSlots:
                 self._free += 1
 
 
+def forget_idle_sessions(
+    page: gr.Blocks, idle_seconds: float, *, now: datetime | None = None,
+    on_forget: Callable[[str], None] | None = None,
+) -> int:
+    """Drop every session of ``page`` not used for ``idle_seconds``: its state and the input
+    and output values Gradio keeps for it (about 90 KB for one question, the page's HTML for
+    many). Gradio drops a session only past its capacity (``state_session_capacity``) and keeps
+    the rest for good. Returns how many went."""
+    holder = getattr(page, "state_holder", None)
+    if holder is None:
+        return 0
+    cutoff = (now or datetime.now()) - timedelta(seconds=idle_seconds)
+    with holder.lock:
+        idle = [sid for sid, used in list(holder.time_last_used.items()) if used < cutoff]
+    for sid in idle:
+        holder.delete_state(sid)  # runs each State's delete_callback, as Gradio's own expiry does
+        with holder.lock:
+            holder.session_data.pop(sid, None)
+            holder.time_last_used.pop(sid, None)
+        if on_forget is not None:
+            on_forget(sid)
+    return len(idle)
+
+
 # --------------------------------------------------------------------------- Gradio pages
 
 
 EVAL_DIR_PREFIX = "qa-eval-"
 UPLOADS_KEPT = (600, 6 * 3600)  # Gradio's delete_cache: every 10 minutes, files older than the downloads
 EVAL_DOWNLOADS_KEPT_S = 6 * 3600
+EVAL_CHUNK = 32  # questions answered between two writes of the answers file: at most these are lost
 
 
 def _prune_eval_dirs(tmp: Path, *, max_age_s: float = EVAL_DOWNLOADS_KEPT_S) -> None:
@@ -379,10 +416,10 @@ def _evaluate_file(
     """The evaluation tab: answer and judge an uploaded question file; write the downloads."""
     import tempfile
 
-    from qa.batch import answer_items, judge_run
+    from qa.batch import answer_items, judge_run, read_done
     from qa.questions import BadLine, EvalQuestion, read_questions
     from qa.report import questions_html, result_rows, results_csv, results_html, results_jsonl, summary_html
-    from qa.store import atomic_write_text
+    from qa.store import atomic_write_text, sha256_file
 
     web = settings.web
     path = _uploaded_file(file, uploaded)
@@ -400,11 +437,30 @@ def _evaluate_file(
     if n > web.max_eval_questions:
         raise refusal(f"The file has {n} questions; the limit here is {web.max_eval_questions}. "
                        "Split it, or use qa eval on the command line.")
-    _prune_eval_dirs(Path(tempfile.gettempdir()))
-    out = Path(tempfile.mkdtemp(prefix=EVAL_DIR_PREFIX))
+    tmp = Path(tempfile.gettempdir())
+    _prune_eval_dirs(tmp)
+    # One folder per (file, settings, index): a run cut short (the server stopped mid-way) keeps
+    # the answers given so far, written chunk by chunk, and the same file evaluated again goes on
+    # from them instead of starting over.
+    run_key = hashlib.sha256(json.dumps(
+        [sha256_file(path), top_k, engine.index.manifest.digest, engine.query_model], sort_keys=True,
+    ).encode()).hexdigest()[:32]
+    out = tmp / f"{EVAL_DIR_PREFIX}{run_key}"
+    out.mkdir(mode=0o700, exist_ok=True)
+    if out.stat().st_uid != os.getuid():  # made by another user of this machine: not to be trusted
+        out = Path(tempfile.mkdtemp(prefix=EVAL_DIR_PREFIX))
+    answers_path = out / "answers.jsonl"
+    try:
+        kept = len(read_done(answers_path, items))
+    except QuestionFileError:  # not ours after all: start afresh
+        answers_path.unlink(missing_ok=True)
+        kept = 0
+    if kept:
+        warnings.append(f"{kept} of {len(items)} answers were kept from an earlier run of this file that "
+                        "was cut short; the rest were asked now.")
     progress(0, desc="Answering")
     lines = answer_items(
-        engine, items, top_k=top_k, answers_path=out / "answers.jsonl", chunk=64,
+        engine, items, top_k=top_k, answers_path=answers_path, resume=True, chunk=EVAL_CHUNK,
         on_progress=lambda done, total: progress(done / max(total, 1), desc=f"Answering {done}/{total}"),
     )
     run = judge_run(items, lines, info={"file": path.name, **engine.query_model, "top_k": top_k})
@@ -419,33 +475,55 @@ def _evaluate_file(
     for name, text in files.items():
         atomic_write_text(out / name, text)
     shown = {k: v for k, v in run.summary.items() if k not in ("ranking", "passages", "model", "file")}
-    return (summary_html(shown, warnings), questions_html(result_rows(qs, ans, vs)),
-            [str(out / name) for name in files])
+    got = (summary_html(shown, warnings), questions_html(result_rows(qs, ans, vs)),
+           [str(out / name) for name in files])
+    del run, judged, qs, ans, vs, files, lines
+    _give_back_memory()
+    return got
+
+
+def _give_back_memory() -> None:
+    """Hand the heap freed by a large evaluation back to the system. glibc keeps freed memory
+    for later use: after 2,000 questions the server stayed 125 MB larger, for good."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL(name).malloc_trim(0)
 
 
 
-def _main_page(engine: Engine, settings: Settings) -> gr.Blocks:
+def _main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Callable[[str], None]]:
+    """The main page, and what forgets a session's uploads (by its session hash)."""
     threshold = settings.ranking.answer_threshold
     max_turns = settings.web.max_turns
-    docs = engine.documents
+    docs = watch.engine.documents  # the title and the document filter: as at the start
     title = next(iter(docs.values())).title if len(docs) == 1 else "Course readings"
 
-    def show(history: list[Answer]) -> str:
-        return render_conversation(history, threshold=threshold, context_base="/context", share_base="/")
+    # A session keeps its turns rendered and compressed, (question, zlib(HTML)): 2.7 KB for a
+    # turn of the essay against 13 KB as an Answer; Gradio keeps the page's HTML besides.
+    render_kw = {"threshold": threshold, "context_base": "/context", "share_base": "/"}
 
-    def ask(question: str, top_k: float, documents: list[str] | None, history: list[Answer]) -> tuple[str, list[Answer], str]:
-        answer = _ask(engine, question, int(top_k), documents)
-        history = [*(history or []), answer][-max_turns:]
+    def show(history: Turns) -> str:
+        return _notice(watch) + render_turns([(q, zlib.decompress(html).decode("utf-8")) for q, html in history or []])
+
+    def ask(question: str, top_k: float, documents: list[str] | None, history: Turns) -> tuple[str, Turns, str]:
+        answer = _ask(watch.engine, question, int(top_k), documents)
+        turn = (answer.question, zlib.compress(render_turn(answer, **render_kw).encode("utf-8"), 6))  # type: ignore[arg-type]
+        history = [*(history or []), turn][-max_turns:]
         return show(history), history, ""
 
-    def on_load(top_k: float, documents: list[str] | None, history: list[Answer], request: gr.Request) -> tuple[Any, ...]:
+    def on_load(top_k: float, documents: list[str] | None, history: Turns, request: gr.Request) -> tuple[Any, ...]:
         q = dict(request.query_params).get("q") if request else None
         if q:
             return ask(q, top_k, documents, history)
         # leave the question box alone: a student may already be typing
         return show(history), history, gr.update()
 
-    def clear() -> tuple[str, list[Answer]]:
+    def clear() -> tuple[str, Turns]:
         return show([]), []
 
     def api_ask(question: str, top_k: int = settings.top_k, documents: list[str] | None = None) -> dict[str, Any]:
@@ -457,7 +535,7 @@ def _main_page(engine: Engine, settings: Settings) -> gr.Blocks:
         except ValidationError as exc:
             raise refusal(_validation_message(exc)) from None
         try:
-            answer = engine.ask(req.question, top_k=req.top_k, documents=req.documents)
+            answer = watch.engine.ask(req.question, top_k=req.top_k, documents=req.documents)
         except QuestionError as exc:
             raise refusal(str(exc)) from None
         return answer.model_dump(mode="json")
@@ -467,14 +545,17 @@ def _main_page(engine: Engine, settings: Settings) -> gr.Blocks:
     def evaluate(
         file: str | None, top_k: float, request: gr.Request, progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way
     ) -> tuple[str, str, list[str]]:
-        got = _evaluate_file(engine, settings, file, int(top_k), progress, uploaded=page.upload_file_set)
+        got = _evaluate_file(watch.engine, settings, file, int(top_k), progress, uploaded=page.upload_file_set)
         if file and request is not None and request.session_hash:
             session_files.setdefault(request.session_hash, set()).add(str(file))
         return got
 
     def forget_uploads(request: gr.Request) -> None:
         """The session ended (its tab closed): remove the question files it uploaded."""
-        for name in session_files.pop(getattr(request, "session_hash", None) or "", set()):
+        forget_session_files(getattr(request, "session_hash", None) or "")
+
+    def forget_session_files(session_hash: str) -> None:
+        for name in session_files.pop(session_hash, set()):
             page.upload_file_set.discard(name)
             Path(name).unlink(missing_ok=True)
             with contextlib.suppress(OSError):
@@ -541,10 +622,11 @@ def _main_page(engine: Engine, settings: Settings) -> gr.Blocks:
     page.queue(
         default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_size, api_open=False
     )
-    return cast(gr.Blocks, page)
+    page.state_session_capacity = settings.web.max_sessions
+    return cast(gr.Blocks, page), forget_session_files
 
 
-def _widget(engine: Engine, settings: Settings) -> gr.Blocks:
+def _widget(watch: ReadingWatch, settings: Settings) -> gr.Blocks:
     threshold = settings.ranking.answer_threshold
 
     def read_params(request: gr.Request) -> dict[str, Any]:
@@ -555,8 +637,8 @@ def _widget(engine: Engine, settings: Settings) -> gr.Blocks:
 
     def ask(question: str, params: dict[str, Any]) -> str:
         params = params or {"k": WIDGET_TOP_K, "documents": None}
-        answer = _ask(engine, question, params["k"], params["documents"])
-        return render_answer(answer, threshold=threshold, context_base="/context")
+        answer = _ask(watch.engine, question, params["k"], params["documents"])
+        return _notice(watch) + render_answer(answer, threshold=threshold, context_base="/context")
 
     with gr.Blocks(title="Ask the reading", analytics_enabled=False, fill_width=True, delete_cache=UPLOADS_KEPT) as page:
         params = gr.State({"k": WIDGET_TOP_K, "documents": None})
@@ -574,6 +656,7 @@ def _widget(engine: Engine, settings: Settings) -> gr.Blocks:
     page.queue(
         default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_size, api_open=False
     )
+    page.state_session_capacity = settings.web.max_sessions
     return cast(gr.Blocks, page)
 
 
@@ -615,15 +698,45 @@ def create_app(
         engine = Engine.from_settings(settings, show_progress=False)
     css = (STATIC / "web.css").read_text(encoding="utf-8")
     context_css = (STATIC / "context.css").read_text(encoding="utf-8")
+    web = settings.web
+    pages: list[tuple[gr.Blocks, Callable[[str], None] | None]] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async def sweep() -> None:
+            while True:
+                await asyncio.sleep(min(60.0, web.session_idle_seconds / 4))
+                for page, on_forget in pages:
+                    forget_idle_sessions(page, web.session_idle_seconds, on_forget=on_forget)
+
+        async def watch_readings() -> None:
+            while True:
+                await asyncio.sleep(web.corpus_check_seconds)
+                try:
+                    await anyio.to_thread.run_sync(app.state.watch.check)
+                except OSError as exc:  # a corpus folder on a disk gone away: say so, keep watching
+                    logger.warning("could not look at the readings: %s", exc)
+
+        tasks = [asyncio.create_task(sweep())]
+        if web.corpus_check_seconds > 0:
+            tasks.append(asyncio.create_task(watch_readings()))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+
     # FastAPI's /docs pages load Swagger UI from a CDN: off. The schema stays at /api/openapi.json.
-    app = FastAPI(title="essay-qa", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
-    app.state.engine = engine
+    app = FastAPI(title="essay-qa", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
+                  lifespan=lifespan)
+    watch = ReadingWatch(engine, settings)
+    app.state.engine = engine  # the engine it started with; watch.engine is the one answering
+    app.state.watch = watch
     app.state.settings = settings
     slots = ApiSlots(settings.web.api_concurrency)
     app.state.api_slots = slots
     # the API's own worker threads: Gradio's events use anyio's default 40
     threads = anyio.CapacityLimiter(settings.web.api_concurrency)
-    web = settings.web
 
     @app.post("/api/ask")
     async def api_ask(request: Request) -> JSONResponse:
@@ -643,7 +756,7 @@ def create_app(
             return JSONResponse({"detail": BUSY}, status_code=503, headers={"Retry-After": "1"})
         try:
             answer = await anyio.to_thread.run_sync(
-                partial(engine.ask, req.question, top_k=req.top_k, documents=req.documents), limiter=threads)
+                partial(watch.engine.ask, req.question, top_k=req.top_k, documents=req.documents), limiter=threads)
         except QuestionError as exc:
             return JSONResponse({"detail": str(exc)}, status_code=422)
         finally:
@@ -652,17 +765,23 @@ def create_app(
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
-        return {
-            "status": "ok",
-            "documents": len(engine.documents),
-            "passages": len(engine.index.passages),
-            "index": engine.index.manifest.digest,
+        """"ok", or "rebuilding" / "stale" with a detail while the readings and the index differ
+        (the app answers all the while, from the index it has: still 200)."""
+        current = watch.engine
+        got: dict[str, Any] = {
+            "status": watch.status,
+            "documents": len(current.documents),
+            "passages": len(current.index.passages),
+            "index": current.index.manifest.digest,
         }
+        if watch.detail:
+            got["detail"] = watch.detail
+        return got
 
     @app.get("/context/{doc_id:path}", response_class=HTMLResponse)
     def context(doc_id: str, start: int = 0, end: int = 0, hs: int = 0, he: int = 0) -> HTMLResponse:
         csp = _csp(settings, "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; ")
-        doc = engine.documents.get(doc_id)
+        doc = watch.engine.documents.get(doc_id)
         if doc is None:
             return HTMLResponse(
                 f"<!doctype html><title>Not found</title><p>No reading named {escape(doc_id)}.</p>",
@@ -680,7 +799,7 @@ def create_app(
         """A page of a PDF reading, as shown beside "show in context"."""
         from qa.pdf_reader import render_page_png
 
-        d = engine.documents.get(doc)
+        d = watch.engine.documents.get(doc)
         if d is None or d.source_format != "pdf":
             return PlainTextResponse(f"No PDF reading named {doc!r}.", status_code=404)
         try:
@@ -705,7 +824,9 @@ def create_app(
 
     # The widget first: the root mount would catch /widget/ otherwise.
     widget_css = css + (STATIC / "widget.css").read_text(encoding="utf-8")
-    widget, main = _widget(engine, settings), _main_page(engine, settings)
+    widget, (main, forget_files) = _widget(watch, settings), _main_page(watch, settings)
+    pages.extend([(widget, None), (main, forget_files)])
+    app.state.pages = {"/": main, "/widget": widget}
     gr.mount_gradio_app(app, widget, path="/widget", footer_links=[], css=widget_css, ssr_mode=False)
     gr.mount_gradio_app(
         app, main, path="/", footer_links=["api"], css=css, ssr_mode=False, max_file_size=web.max_upload_bytes,

@@ -210,3 +210,12 @@ def page(browser):
     pg.on("console", lambda m: pg.csp_violations.append(m.text) if "Content Security Policy" in m.text else None)
     yield pg
     context.close()
+
+
+@pytest.fixture
+def app_dir(tmp_path, essay_engine, onnx_export):
+    """The essay, its built index and the ONNX export, where app.py looks for them."""
+    shutil.copytree(essay_engine.settings.corpus_dir, tmp_path / "corpus")
+    shutil.copytree(essay_engine.settings.index_path, tmp_path / "index" / "main")
+    shutil.copytree(onnx_export[0] / ".onnx", tmp_path / "index" / ".onnx")
+    return tmp_path

@@ -16,15 +16,6 @@ import pytest
 from conftest import ROOT, free_port
 
 
-@pytest.fixture
-def app_dir(tmp_path, essay_engine, onnx_export):
-    """The essay, its built index and the ONNX export, where app.py looks for them."""
-    shutil.copytree(essay_engine.settings.corpus_dir, tmp_path / "corpus")
-    shutil.copytree(essay_engine.settings.index_path, tmp_path / "index" / "main")
-    shutil.copytree(onnx_export[0] / ".onnx", tmp_path / "index" / ".onnx")
-    return tmp_path
-
-
 def test_the_app_looks_up_and_connects_to_nothing_outside(app_dir):
     strace = shutil.which("strace")
     if strace is None:

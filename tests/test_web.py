@@ -365,3 +365,76 @@ def test_an_unknown_endpoint_name_is_404_with_a_message(live_url):
         r = httpx.post(live_url + path, json={"data": []}, timeout=30)
         assert r.status_code == 404 and "No endpoint named" in r.json()["detail"], (path, r.status_code)
     assert httpx.get(live_url + "/gradio_api/call/nosuch/abc", timeout=30).status_code == 404
+
+
+def _page_ask(base: str, session: str, question: str) -> dict:
+    """One question through the main page's ask event, as the page's script sends it."""
+    import json
+
+    import httpx
+
+    config = httpx.get(f"{base}/config", timeout=30).json()
+    box = {c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "qa-question"}
+    dep = next(d for d in config["dependencies"] if any(t[0] in box and t[1] == "submit" for t in d["targets"]))
+    data = [question, 3, []] + [None] * (len(dep["inputs"]) - 3)
+    httpx.post(f"{base}/gradio_api/queue/join", timeout=30, json={
+        "data": data, "fn_index": dep["id"], "session_hash": session, "event_data": None, "trigger_id": None,
+    }).raise_for_status()
+    with httpx.stream("GET", f"{base}/gradio_api/queue/data", params={"session_hash": session}, timeout=60) as r:
+        for line in r.iter_lines():
+            if line.startswith("data:") and json.loads(line[5:]).get("msg") == "process_completed":
+                return json.loads(line[5:])
+    raise AssertionError("no reply")
+
+
+def test_a_session_keeps_a_bounded_conversation_and_is_forgotten_when_idle(web_engine):
+    """A session keeps its last max_turns turns, compressed, and nothing of it stays once it has
+    been idle for session_idle_seconds (before, every session stayed until 10,000 more came)."""
+    import time
+
+    from qa.config import WebParams
+    from qa.web import create_app
+
+    settings = web_engine.settings.model_copy(update={"web": WebParams(max_turns=3, session_idle_seconds=1)})
+    app = create_app(web_engine, settings)
+    page = app.state.pages["/"]
+    assert page.state_session_capacity == settings.web.max_sessions
+    questions = ["Who designed the Plan Z-4?", "What happened at Slatina airport in June 1999?",
+                 "Who is the author of the essay?", QUESTION, "What did Russia do during the NATO bombing?"]
+    with serving(app) as url:
+        for q in questions:
+            reply = _page_ask(url, "s-bounded", q)
+            assert reply["success"], reply
+        html = reply["output"]["data"][0]
+        history = next(v for v in page.state_holder["s-bounded"].state_data.values() if isinstance(v, list))
+        assert [q for q, _ in history] == questions[-3:]
+        assert all(isinstance(z, bytes) for _, z in history)
+        assert html.count('class="qa-earlier"') == 2 and "Plan Z-4" not in html.split("qa-history")[-1]
+        # the running app's sweep forgets it
+        deadline = time.monotonic() + 30
+        while "s-bounded" in page.state_holder and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "s-bounded" not in page.state_holder
+        # and a new question there starts a new conversation
+        reply = _page_ask(url, "s-bounded", questions[0])
+        assert reply["success"] and 'class="qa-earlier"' not in reply["output"]["data"][0]
+
+
+def test_forgetting_idle_sessions_spares_the_active_and_removes_their_files(web_engine):
+    from datetime import datetime, timedelta
+
+    from qa.config import WebParams
+    from qa.web import create_app, forget_idle_sessions
+
+    settings = web_engine.settings.model_copy(update={"web": WebParams(session_idle_seconds=600)})
+    app = create_app(web_engine, settings)
+    page = app.state.pages["/"]
+    with serving(app) as url:
+        _page_ask(url, "s-old", QUESTION)
+        _page_ask(url, "s-new", QUESTION)
+        page.state_holder.time_last_used["s-old"] -= timedelta(seconds=601)
+        forgotten: list[str] = []
+        assert forget_idle_sessions(page, 600, on_forget=forgotten.append) == 1
+        assert forgotten == ["s-old"] and "s-old" not in page.state_holder and "s-new" in page.state_holder
+        later = datetime.now() + timedelta(seconds=601)
+        assert forget_idle_sessions(page, 600, now=later) == 1 and "s-new" not in page.state_holder
