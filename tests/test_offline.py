@@ -3,6 +3,7 @@ under strace, and makes no DNS lookup and no connection beyond loopback."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -29,6 +30,7 @@ def test_the_app_looks_up_and_connects_to_nothing_outside(app_dir):
         [strace, "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace),
          sys.executable, str(ROOT / "app.py")],
         cwd=app_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,  # strace and the app in a group of their own, stopped together
     )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -46,11 +48,15 @@ def test_the_app_looks_up_and_connects_to_nothing_outside(app_dir):
         assert httpx.get(f"{url}/", timeout=30).status_code == 200
         time.sleep(20)  # onnxruntime's telemetry looked up its host 7 s and 12 s after the start
     finally:
-        proc.send_signal(signal.SIGINT)
+        # to the whole group: strace alone would detach and leave the app running
+        os.killpg(proc.pid, signal.SIGINT)
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
+        time.sleep(1)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # anything of it still there
     calls = trace.read_text(encoding="utf-8", errors="replace").splitlines()
     outside = []
     for line in calls:
