@@ -14,7 +14,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 if __name__ == "__main__":
-    from qa.web import serve
+    from qa.web.server import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # faiss logs at INFO which CPU build it tried first ("Could not load library ... ModuleNotFoundError"),
@@ -23,6 +23,6 @@ if __name__ == "__main__":
         logging.getLogger(noisy).setLevel(logging.WARNING)
     serve(examples_dir=EXAMPLES)
 else:
-    from qa.web import create_app
+    from qa.web.server import create_app
 
     app = create_app(examples_dir=EXAMPLES)

@@ -25,7 +25,7 @@ def main() -> None:
 
     from qa.config import load_settings
     from qa.engine import Engine
-    from qa.web import create_app
+    from qa.web.server import create_app
 
     settings = load_settings()
     engine = Engine.from_settings(settings)

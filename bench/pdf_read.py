@@ -7,7 +7,7 @@ The PDF is made once with tests/pdfmaker.py (LibreOffice must be installed: the 
 set-up installs it): paragraphs with real footnotes, headings, a running head and page
 numbers. Each run is a fresh process timed from launch to exit; its peak RSS comes from GNU
 time. The floor is pdfplumber itself extracting every page's words (what our reader starts
-from), in the same run; ours is ``qa.pdf_reader.read_pdf`` (layout, notes, markers, text).
+from), in the same run; ours is ``qa.reading.pdf.read_pdf`` (layout, notes, markers, text).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ print(n)
 OURS = """
 import sys
 from pathlib import Path
-from qa.pdf_reader import read_pdf
+from qa.reading.pdf import read_pdf
 d = read_pdf(Path(sys.argv[1]))
 print(len(d.text), len(d.footnotes), len(d.pages))
 """
@@ -100,7 +100,7 @@ def main() -> None:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2))
-    print("| reading a PDF | pdfplumber words (floor) | qa.pdf_reader | ratio |\n|---|---:|---:|---:|")
+    print("| reading a PDF | pdfplumber words (floor) | qa.reading.pdf | ratio |\n|---|---:|---:|---:|")
     print(f"| {n_pages} pages, seconds (process start to exit) | {sec['floor']:.2f} | {sec['ours']:.2f} | {out['time_ratio']}x |")
     print(f"| pages per second | {out['pages_per_s']['floor']} | {out['pages_per_s']['ours']} | |")
     print(f"| peak RSS (MB) | {rss['floor']:.0f} | {rss['ours']:.0f} | {rss['ours'] / rss['floor']:.2f}x |")

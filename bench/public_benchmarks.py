@@ -104,14 +104,14 @@ class Dataset:
 
 
 def load_scifact(root: Path, split: str) -> Dataset:
-    from qa.benchmarks import load_beir
+    from qa.evaluation.benchmarks import load_beir
 
     b = load_beir(root / "scifact", split)
     return Dataset("scifact", split, b.docs, b.questions, b.qrels, n_total=len(b.questions))
 
 
 def load_squad(root: Path) -> Dataset:
-    from qa.benchmarks import load_squad as read_squad
+    from qa.evaluation.benchmarks import load_squad as read_squad
 
     b = read_squad(root / "squad" / "dev-v1.1.json")
     return Dataset("squad", "dev", b.docs, b.questions, b.qrels, b.answers, n_total=len(b.questions))
@@ -198,7 +198,7 @@ class VectorCache:
         return len(fresh)
 
     def save(self) -> None:
-        from qa.store import atomic_write_text
+        from qa.files import atomic_write_text
 
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / ".vectors.tmp.npy"
@@ -224,7 +224,7 @@ class VectorCache:
     def harvest(self, index_path: Path) -> None:
         """Take the passage and sentence vectors of an index built with the same model."""
         from qa.models import Passage
-        from qa.retrieval import DenseIndex
+        from qa.ranking.retrieval import DenseIndex
 
         try:
             manifest = json.loads((index_path / "manifest.json").read_text(encoding="utf-8"))
@@ -251,7 +251,7 @@ def open_engine(ds: Dataset, settings: Any, embedder: Any, cache: Path) -> tuple
     otherwise build it. Returns the engine and build facts."""
     from qa.engine import Engine
     from qa.errors import IndexError_
-    from qa.reader import plain_document
+    from qa.reading.corpus import plain_document
     from qa.store import IndexStore
 
     p = settings.passages
@@ -309,7 +309,7 @@ def open_engine(ds: Dataset, settings: Any, embedder: Any, cache: Path) -> tuple
 # --------------------------------------------------------------------------- metrics
 
 
-from qa.evaluation import answer_hit, hit_at, ndcg_at, recall_at, rr_at  # noqa: E402  (one implementation)
+from qa.evaluation.judge import answer_hit, hit_at, ndcg_at, recall_at, rr_at  # noqa: E402  (one implementation)
 
 
 def per_query_metrics(ds: Dataset, runs: dict[str, list[str]]) -> dict[str, dict[str, float]]:
@@ -402,8 +402,8 @@ def config_params(name: str, candidates: int | None) -> Any:
 
 
 def doc_lists(engine: Any, texts: list[str], depth: int, n_docs: int) -> list[list[str]]:
-    """Top ``n_docs`` documents per question from the top ``depth`` passages (qa.benchmarks)."""
-    from qa.benchmarks import doc_rankings
+    """Top ``n_docs`` documents per question from the top ``depth`` passages (qa.evaluation.benchmarks)."""
+    from qa.evaluation.benchmarks import doc_rankings
 
     def report(done: int, total: int) -> None:
         if total > 256:
@@ -413,7 +413,7 @@ def doc_lists(engine: Any, texts: list[str], depth: int, n_docs: int) -> list[li
 
 
 def rrf_lists(a: list[list[str]], b: list[list[str]], k: int = RRF_K) -> list[list[str]]:
-    from qa.fusion import rrf
+    from qa.ranking.fusion import rrf
 
     out = []
     for la, lb in zip(a, b, strict=True):
@@ -625,7 +625,7 @@ def _git() -> dict[str, Any]:
 
 
 def write_results(path: Path, key: str, entry: dict[str, Any]) -> None:
-    from qa.store import atomic_write_text
+    from qa.files import atomic_write_text
 
     path.parent.mkdir(parents=True, exist_ok=True)
     data: dict[str, Any] = {}
@@ -687,7 +687,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         progress(f"warning: settings also come from {env or ''} {'qa.toml' if Path('qa.toml').is_file() else ''}")
 
     from qa.config import PassageParams, Settings
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa.embedding.sbert import SentenceTransformerEmbedder
 
     passages = PassageParams() if args.max_tokens is None else PassageParams(max_tokens=args.max_tokens)
     settings = Settings(index_dir=args.cache, passages=passages)

@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from qa.config import PassageParams, RankingParams, Settings  # noqa: E402
 from qa.engine import Engine  # noqa: E402
-from qa.evaluation import judge, summarize  # noqa: E402
-from qa.questions import EvalQuestion, read_questions  # noqa: E402
+from qa.evaluation.judge import judge, summarize  # noqa: E402
+from qa.evaluation.questions import EvalQuestion, read_questions  # noqa: E402
 
 
 def question_sets(shared: Path) -> dict[str, list[EvalQuestion]]:
@@ -55,7 +55,7 @@ def baseline(embedder, questions: dict[str, list[EvalQuestion]], corpus: Path) -
     import bm25s
     import numpy as np
 
-    from qa.evaluation import holds
+    from qa.evaluation.judge import holds
 
     text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt")))
     chunks = [text[i : i + 500] for i in range(0, len(text), 500)]
@@ -113,7 +113,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "quality.json")
     args = ap.parse_args()
 
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa.embedding.sbert import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
     sets = question_sets(args.shared)

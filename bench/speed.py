@@ -30,7 +30,7 @@ QUESTION = "Why would Russia not enter into a conflict with NATO?"
 
 def questions(shared: Path, n: int) -> list[str]:
     """n questions: the sample and own sets, cycled with a varying suffix (no cache can help)."""
-    from qa.questions import EvalQuestion, read_questions
+    from qa.evaluation.questions import EvalQuestion, read_questions
 
     base: list[str] = []
     for path in (shared / "samples" / "sample_questions.jsonl", ROOT / "bench" / "data" / "essay_questions.jsonl"):
@@ -99,7 +99,7 @@ def main() -> None:
     rounds, repeat, n_batch, n_cold = (3, 20, 300, 3) if args.quick else (5, 50, 1000, 5)
 
     from qa.config import Settings
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa.embedding.sbert import SentenceTransformerEmbedder
     from qa.engine import Engine
 
     tmp = Path(tempfile.mkdtemp(prefix="qa-speed-"))
@@ -141,8 +141,8 @@ def main() -> None:
         v = model.encode(qs, batch_size=settings.batch_size, normalize_embeddings=True, convert_to_numpy=True)
         index.search(v, 5)
 
-    from qa.batch import answer_items, judge_run
-    from qa.questions import EvalQuestion
+    from qa.evaluation.batch import answer_items, judge_run
+    from qa.evaluation.questions import EvalQuestion
 
     items = [EvalQuestion(id=str(i + 1), question=q, line=i + 1) for i, q in enumerate(qs)]
 

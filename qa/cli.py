@@ -97,7 +97,7 @@ def build(ctx: click.Context) -> None:
 @_errors
 def inspect(ctx: click.Context, as_json: bool, doc_id: str | None) -> None:
     """Show what the reader found in each document: pages, headings, notes, markers."""
-    from qa.reader import read_corpus
+    from qa.reading.corpus import read_corpus
 
     settings = _settings(ctx)
     docs = read_corpus(settings.corpus_dir)
@@ -194,7 +194,7 @@ def eval_(
         csv_path = csv_path or out_dir / "results.csv"
         summary_path = summary_path or out_dir / "summary.json"
         report_path = report_path or out_dir / "report.html"
-    from qa.benchmarks import benchmark_kind
+    from qa.evaluation.benchmarks import benchmark_kind
 
     kind = benchmark_kind(file)
     if kind is not None:
@@ -223,10 +223,10 @@ def _eval_questions(
     summary_path: Path | None, report_path: Path | None, top_k: int | None, strict: bool, resume: bool,
     show_progress: bool,
 ) -> None:
-    from qa.batch import answer_items, judge_run
-    from qa.questions import BadLine, EvalQuestion, read_questions
+    from qa.evaluation.batch import answer_items, judge_run
+    from qa.evaluation.questions import BadLine, EvalQuestion, read_questions
+    from qa.files import atomic_write_text
     from qa.report import results_csv, results_html, results_jsonl
-    from qa.store import atomic_write_text
 
     items, warnings = read_questions(file)
     for w in warnings:
@@ -311,8 +311,8 @@ def _compare(paths: tuple[Path, Path], report_path: Path | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from qa.files import atomic_write_text
     from qa.report import compare_html, compare_runs
-    from qa.store import atomic_write_text
 
     a, b = (_read_run(p) for p in paths)
     cmp = compare_runs(a, b)
@@ -339,8 +339,8 @@ def _benchmark(
     ctx: click.Context, path: Path, kind: str, *, split: str, limit: int | None, summary_path: Path | None,
     show_progress: bool,
 ) -> None:
-    from qa.benchmarks import run_benchmark
-    from qa.store import atomic_write_text
+    from qa.evaluation.benchmarks import run_benchmark
+    from qa.files import atomic_write_text
 
     settings = _settings(ctx)
     with _progress_bar(show_progress, "scoring") as bar:

@@ -2,7 +2,7 @@
 
 For a question, every passage gets five signals (candidates only, on a large corpus):
 the cosine with the passage vector, with its best sentence, with its best cited note, and
-the normalised BM25 score of its text and of its best cited note. ``qa.fusion.convex`` folds
+the normalised BM25 score of its text and of its best cited note. ``qa.ranking.fusion.convex`` folds
 them into one score in [0, 1]. The best sentence of each returned passage is highlighted
 from precomputed sentence vectors plus keyword overlap; when a cited note carried the
 passage, the sentence that cites that note is highlighted instead.
@@ -21,15 +21,16 @@ from typing import Any
 
 import numpy as np
 
-from qa.answer_type import expected_type, holds_type
-from qa.citations import citations_for
 from qa.config import Settings, load_settings
 from qa.errors import IndexError_, IndexNotFoundError, QuestionError, StaleCorpusError
-from qa.fusion import convex
-from qa.highlight import asks_mask, best_sentence, highlight_for, sentence_at
+from qa.files import writable
 from qa.models import Answer, AnswerPassage, Document
-from qa.reader import check_corpus_dir
-from qa.store import Index, IndexStore, writable
+from qa.ranking.answer_type import expected_type, holds_type
+from qa.ranking.citations import citations_for
+from qa.ranking.fusion import convex
+from qa.ranking.highlight import asks_mask, best_sentence, highlight_for, sentence_at
+from qa.reading.corpus import check_corpus_dir
+from qa.store import Index, IndexStore
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ import io
 import json
 from html import escape
 
+from qa.evaluation.questions import EvalQuestion
 from qa.models import Answer
-from qa.questions import EvalQuestion
 from qa.render import format_pages, render_passage
 
 __all__ = [

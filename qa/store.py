@@ -20,17 +20,14 @@ files, then the artefacts' hashes and row counts. Changing the layout bumps FORM
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import os
 import platform
-import re
 import shutil
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +36,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, ValidationError
 
-from qa import __version__
+from qa._version import __version__
 from qa.config import Bm25Params, PassageParams
 from qa.errors import (
     IndexCorruptError,
@@ -48,13 +45,14 @@ from qa.errors import (
     IndexNotFoundError,
     StaleCorpusError,
 )
+from qa.files import atomic_write_text, folder_lock, remove_leftovers, sha256_file, work_name
 from qa.models import Document, Passage, QAModel
-from qa.reader import SUPPORTED_SUFFIXES, read_corpus
-from qa.retrieval import DenseIndex, KeywordIndex
+from qa.ranking.retrieval import DenseIndex, KeywordIndex
+from qa.reading.corpus import SUPPORTED_SUFFIXES, read_corpus
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FORMAT_VERSION", "Index", "IndexManifest", "IndexStore", "atomic_write_text", "corpus_files"]
+__all__ = ["FORMAT_VERSION", "Index", "IndexManifest", "IndexStore", "corpus_files"]
 
 FORMAT_VERSION = 1
 
@@ -112,35 +110,6 @@ class Index:
 # --------------------------------------------------------------------------- files
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file so that readers see the old or the new content, never a part (its folder
-    is made when missing). A path that is no regular file (``/dev/null``, a pipe) is written
-    straight into: replacing it would replace the device."""
-    if path.exists() and not path.is_file():
-        with path.open("w", encoding="utf-8") as fh:
-            fh.write(text)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def corpus_files(corpus_dir: Path) -> dict[str, str]:
     """sha256 of every readable corpus file, by path relative to the corpus folder."""
     if not corpus_dir.is_dir():
@@ -166,83 +135,6 @@ def _libraries() -> dict[str, str]:
         except PackageNotFoundError:
             pass
     return libs
-
-
-def writable(folder: Path) -> bool:
-    """Whether files can be made in ``folder`` (made when missing). Tried, not asked of
-    os.access: root passes permission bits but not a read-only mount."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / work_name(".probe")
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError:
-        return False
-    return True
-
-
-def work_name(prefix: str) -> str:
-    """A staging name that says who made it: ``<prefix>-<pid>-<uuid8>`` (see remove_leftovers)."""
-    return f"{prefix}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def remove_leftovers(folder: Path, prefixes: tuple[str, ...], *, max_age_s: float = 3600) -> list[Path]:
-    """Remove what killed builds left in ``folder``: entries named ``<prefix>-<pid>-...`` whose
-    process is gone, and older entries without a pid once ``max_age_s`` old. A live build's
-    staging folder is left alone. Returns what was removed."""
-    removed: list[Path] = []
-    if not folder.is_dir():
-        return removed
-    now = time.time()
-    for entry in folder.iterdir():
-        prefix = next((x for x in prefixes if entry.name.startswith(x + "-")), None)
-        if prefix is None:
-            continue
-        rest = entry.name[len(prefix):].removesuffix(".onnx")
-        m = re.fullmatch(r"-(\d+)-[0-9a-f]{8}", rest)
-        if m is None and re.fullmatch(r"-[0-9a-f]{8}", rest) is None:
-            continue  # another index's name that merely starts alike
-        try:
-            stale = (not _alive(int(m.group(1)))) if m else now - entry.lstat().st_mtime > max_age_s
-        except OSError:
-            continue
-        if stale:
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
-            removed.append(entry)
-    return removed
-
-
-@contextlib.contextmanager
-def folder_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
-    """A lock (flock) on ``path``: exclusive for a swap, shared for a load, so that a load never
-    reads a folder another build is moving away. Where the lock file cannot be made (a
-    read-only index folder, which nobody swaps), there is nothing to guard against."""
-    import fcntl
-
-    try:
-        fh = path.open("a")
-    except OSError:
-        yield
-        return
-    with fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def _index_files(folder: Path) -> list[str]:
@@ -305,7 +197,7 @@ class IndexStore:
         ``documents`` replaces reading ``corpus_dir`` (for corpora that are not files, such as
         the benchmarks); the manifest then records no corpus files.
         """
-        from qa.passages import split_passages
+        from qa.reading.passages import split_passages
 
         t0 = clock()
         files = corpus_files(corpus_dir) if documents is None else {}

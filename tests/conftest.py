@@ -21,14 +21,14 @@ SHARED = Path(os.environ.get("QA_SHARED", ROOT.parent / "shared"))
 
 @pytest.fixture(scope="session")
 def embedder():
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa.embedding.sbert import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 
 
 @pytest.fixture(scope="session")
 def essay_doc():
-    from qa.reader import read_document
+    from qa.reading.corpus import read_document
 
     return read_document(ESSAY)
 
@@ -128,7 +128,7 @@ def web_engine(tmp_path_factory, embedder):
 @pytest.fixture(scope="session")
 def web_app(web_engine, course_site):
     from qa.config import WebParams
-    from qa.web import create_app
+    from qa.web.server import create_app
 
     web = WebParams(frame_ancestors=["'self'", course_site.origin], cors_origins=[course_site.origin],
                     examples_file=web_engine.settings.web.examples_file)
@@ -170,8 +170,8 @@ def live_url(web_app):
 @pytest.fixture(scope="session")
 def onnx_export(tmp_path_factory, embedder):
     """The model exported to ONNX (and quantised) once per session: (index folder holding .onnx/, the export)."""
-    from qa.embedding import resolve_model_path
-    from qa.onnx_embedder import export_onnx, onnx_cache_dir, quantize_int8
+    from qa.embedding.onnx import export_onnx, onnx_cache_dir, quantize_int8
+    from qa.embedding.sbert import resolve_model_path
 
     index_dir = tmp_path_factory.mktemp("onnx-index")
     folder = onnx_cache_dir(index_dir, embedder.hash)

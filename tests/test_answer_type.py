@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer_type import expected_type, holds_type
+from qa.ranking.answer_type import expected_type, holds_type
 
 
 @pytest.mark.parametrize(

@@ -156,8 +156,8 @@ def test_eval_out_dir_writes_every_output(run, tmp_path):
 
 
 def test_interrupted_run_keeps_answers_and_resume_goes_on(essay_engine, tmp_path):
-    from qa.batch import answer_items
-    from qa.questions import read_questions
+    from qa.evaluation.batch import answer_items
+    from qa.evaluation.questions import read_questions
 
     q = tmp_path / "q.jsonl"
     q.write_text(QFILE, encoding="utf-8")

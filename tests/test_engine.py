@@ -8,7 +8,7 @@ import pytest
 from conftest import shared_file
 
 from qa.errors import QuestionError
-from qa.evaluation import holds
+from qa.evaluation.judge import holds
 
 
 def _holds_any(passage, quotes):
@@ -118,14 +118,14 @@ def test_top_k_is_respected(essay_engine):
 
 
 def _samples():
-    from qa.questions import EvalQuestion, read_questions
+    from qa.evaluation.questions import EvalQuestion, read_questions
 
     items, _ = read_questions(shared_file("samples", "sample_questions.jsonl"))
     return [q for q in items if isinstance(q, EvalQuestion)]
 
 
 def test_sample_questions_meet_the_targets(essay_engine):
-    from qa.evaluation import judge, summarize
+    from qa.evaluation.judge import judge, summarize
 
     qs = _samples()
     answers = essay_engine.ask_many([q.question for q in qs])

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from qa.evaluation import holds, summarize
+from qa.evaluation.judge import holds, summarize
 
 
 def test_holds_ignores_case_quotes_whitespace_and_diacritics():
@@ -33,7 +33,7 @@ def test_summary_metrics():
 
 
 def test_quotes_with_copied_footnote_markers_still_match():
-    from qa.evaluation import holds
+    from qa.evaluation.judge import holds
 
     clean = "Serbia should also have such autonomy. Wasn't it the reason for the rejection?"
     assert holds("have such autonomy.1 Wasn't it", clean)

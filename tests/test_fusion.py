@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from qa.config import RankingParams
-from qa.fusion import convex, rrf
+from qa.ranking.fusion import convex, rrf
 
 
 def test_rrf_matches_the_formula_and_breaks_ties_by_id():

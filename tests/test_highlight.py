@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa.highlight import asks_mask, best_sentence
 from qa.models import Passage
+from qa.ranking.highlight import asks_mask, best_sentence
 
 
 def make(text: str, spans: list[tuple[int, int]]) -> Passage:

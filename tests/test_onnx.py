@@ -18,13 +18,13 @@ from qa.errors import ModelError
 
 @pytest.fixture(scope="module")
 def onnx_embedder(onnx_export, embedder):
-    from qa.onnx_embedder import OnnxEmbedder
+    from qa.embedding.onnx import OnnxEmbedder
 
     return OnnxEmbedder(onnx_export[1], model_name=embedder.name, model_sha256=embedder.hash, threads=1)
 
 
 def own_questions() -> list[str]:
-    from qa.questions import EvalQuestion, read_questions
+    from qa.evaluation.questions import EvalQuestion, read_questions
 
     items, _ = read_questions(ROOT / "bench" / "data" / "essay_questions.jsonl")
     return [q.question for q in items if isinstance(q, EvalQuestion)]
@@ -47,7 +47,7 @@ def test_top_five_agree_with_the_torch_path(onnx_embedder, essay_engine):
     questions = own_questions()
     samples = shared_file("samples", "sample_questions.jsonl")
     if samples.is_file():
-        from qa.questions import EvalQuestion, read_questions
+        from qa.evaluation.questions import EvalQuestion, read_questions
 
         items, _ = read_questions(samples)
         questions += [q.question for q in items if isinstance(q, EvalQuestion)]
@@ -100,7 +100,8 @@ def test_corrupt_export_is_rebuilt(tmp_path, onnx_export, embedder, caplog):
 
 def test_unsupported_pooling_falls_back_with_one_line(tmp_path, embedder, caplog):
     from qa.config import Settings
-    from qa.embedding import load_embedder, resolve_model_path
+    from qa.embedding import load_embedder
+    from qa.embedding.sbert import resolve_model_path
 
     src = resolve_model_path(embedder.name)
     copy = tmp_path / "model"
@@ -139,7 +140,7 @@ def test_int8_copy_is_recorded_in_the_manifest(int8_index):
     assert emb.backend == "onnx" and emb.quantize == "int8"
     folder = next((settings.index_dir / ".onnx").iterdir())
     manifest = json.loads((folder / "onnx-manifest.json").read_text())
-    from qa.store import sha256_file
+    from qa.files import sha256_file
 
     assert manifest["int8_sha256"] == sha256_file(folder / "model.int8.onnx")
     q = manifest["quantizer"]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from qa.passages import split_passages
+from qa.reading.passages import split_passages
 
 
 def test_passages_are_whole_sentences_within_the_token_budget(essay_doc, embedder):

@@ -44,7 +44,7 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def sample(pdfs):
-    from qa.pdf_reader import read_pdf
+    from qa.reading.pdf import read_pdf
 
     return read_pdf(pdfs["sample"])
 
@@ -112,7 +112,7 @@ def test_line_boxes_locate_the_text(sample):
 
 
 def test_missing_note_raised_labels_and_no_page_numbers(pdfs):
-    from qa.pdf_reader import read_pdf
+    from qa.reading.pdf import read_pdf
 
     d = read_pdf(pdfs["plain"])
     assert d.title == "A Short Reading"
@@ -127,7 +127,7 @@ def test_line_end_hyphens(pdfs):
     """Hyphens the layout added are dropped; the word's own are kept."""
     import pdfplumber
 
-    from qa.pdf_reader import read_pdf
+    from qa.reading.pdf import read_pdf
 
     with pdfplumber.open(str(pdfs["hyphen"])) as pdf:
         lines = [ln for page in pdf.pages for ln in page.extract_text().splitlines()]
@@ -165,7 +165,7 @@ def _hand_pdf(path: Path, texts: list[str], nums: str) -> Path:
 
 
 def test_page_labels_are_the_cited_pages(tmp_path):
-    from qa.pdf_reader import read_pdf
+    from qa.reading.pdf import read_pdf
 
     texts = ["Preface text of the book.", "More of the preface.", "Chapter one begins here.", "It goes on here."]
     d = read_pdf(_hand_pdf(tmp_path / "labels.pdf", texts, "0 << /S /r >> 2 << /S /D /St 15 >>"))
@@ -198,7 +198,7 @@ def bad_pdfs(tmp_path_factory, pdfs) -> dict[str, Path]:
     ("locked", "is encrypted with a password"),
 ])
 def test_bad_pdfs_get_a_clear_message(bad_pdfs, name, message):
-    from qa.pdf_reader import read_pdf
+    from qa.reading.pdf import read_pdf
 
     with pytest.raises(DocumentError) as exc:
         read_pdf(bad_pdfs[name])
@@ -206,7 +206,7 @@ def test_bad_pdfs_get_a_clear_message(bad_pdfs, name, message):
 
 
 def test_bad_pdfs_do_not_stop_the_corpus(tmp_path, bad_pdfs, pdfs, caplog):
-    from qa.reader import read_corpus
+    from qa.reading.corpus import read_corpus
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -270,7 +270,7 @@ def test_context_view_shows_the_pdf_page_with_the_passage_marked(pdf_engine):
     from fastapi.testclient import TestClient
 
     from qa.render import context_href
-    from qa.web import create_app
+    from qa.web.server import create_app
 
     engine, settings = pdf_engine, pdf_engine.settings
     corpus = settings.corpus_dir
@@ -299,7 +299,7 @@ def test_pdftotext_output_is_read_by_the_text_rules(pdfs, tmp_path):
     """What teachers paste: pdftotext's own layout, with no fonts to go by."""
     from pdfmaker import pdftotext
 
-    from qa.reader import read_document
+    from qa.reading.corpus import read_document
 
     txt = tmp_path / "recognition.txt"
     txt.write_text(pdftotext(pdfs["sample"]), encoding="utf-8")
@@ -338,7 +338,7 @@ def test_pdf_page_shown_in_the_browser(pdf_engine, page):
     from test_browser import only_loopback, shot
 
     from qa.render import context_href
-    from qa.web import create_app
+    from qa.web.server import create_app
 
     top = pdf_engine.ask("Which resolution set up an interim administration?").passages[0]
     with serving(create_app(pdf_engine, pdf_engine.settings)) as url:
@@ -375,7 +375,7 @@ def latex_pdf(tmp_path_factory) -> Path:
 def test_a_pdf_set_by_latex(latex_pdf):
     import pdfplumber
 
-    from qa.pdf_reader import read_pdf
+    from qa.reading.pdf import read_pdf
 
     with pdfplumber.open(str(latex_pdf)) as pdf:
         raw = "\n".join(page.extract_text() for page in pdf.pages)

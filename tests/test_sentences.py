@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from qa.sentences import split_sentences
+from qa.reading.sentences import split_sentences
 
 
 def texts(s: str) -> list[str]:

@@ -112,12 +112,12 @@ def test_missing_index_raises_without_auto_rebuild(make_settings, embedder):
 
 def test_interrupted_build_leaves_no_index(make_settings, embedder, monkeypatch):
     settings = make_settings()
-    import qa.retrieval
+    import qa.ranking.retrieval
 
     def boom(self, path):
         raise KeyboardInterrupt("power cut")
 
-    monkeypatch.setattr(qa.retrieval.KeywordIndex, "save", boom)
+    monkeypatch.setattr(qa.ranking.retrieval.KeywordIndex, "save", boom)
     with pytest.raises(KeyboardInterrupt):
         Engine.from_settings(settings, embedder=embedder)
     assert not settings.index_path.exists()
@@ -127,9 +127,9 @@ def test_interrupted_build_leaves_no_index(make_settings, embedder, monkeypatch)
 def test_interrupted_rebuild_keeps_the_old_index(built, embedder, monkeypatch):
     settings, engine = built
     before = (settings.index_path / "manifest.json").read_text()
-    import qa.retrieval
+    import qa.ranking.retrieval
 
-    monkeypatch.setattr(qa.retrieval.DenseIndex, "save", lambda self, path: (_ for _ in ()).throw(OSError("disk full")))
+    monkeypatch.setattr(qa.ranking.retrieval.DenseIndex, "save", lambda self, path: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError):
         Engine.from_settings(settings, embedder=embedder, rebuild=True)
     monkeypatch.undo()
@@ -146,7 +146,7 @@ def test_staging_folders_are_ignored(built):
 
 def test_model_is_identified_by_its_files_not_its_path(built, embedder, tmp_path, caplog):
     """A copy of the model elsewhere reuses the index; changed model files rebuild it."""
-    from qa.embedding import SentenceTransformerEmbedder
+    from qa.embedding.sbert import SentenceTransformerEmbedder
 
     settings, engine = built
     copy = tmp_path / "model-copy"

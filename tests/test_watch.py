@@ -31,7 +31,7 @@ def test_a_changed_reading_is_rebuilt_in_the_background_and_a_failed_rebuild_kee
     essay_engine, embedder, tmp_path,
 ):
     from qa.engine import Engine
-    from qa.watch import ReadingWatch
+    from qa.web.watch import ReadingWatch
 
     settings = _copy(essay_engine, tmp_path)
     engine = Engine.from_settings(settings, embedder=embedder)
@@ -67,7 +67,7 @@ def test_the_running_app_says_so_in_healthz_and_on_its_pages(essay_engine, embed
 
     from qa.config import WebParams
     from qa.engine import Engine
-    from qa.web import create_app
+    from qa.web.server import create_app
 
     settings = _copy(essay_engine, tmp_path)
     settings = settings.model_copy(update={"web": WebParams(corpus_check_seconds=0.5)})

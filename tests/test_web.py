@@ -18,7 +18,7 @@ QUESTION = "Why would Russia not enter into a conflict with NATO?"
 def client(web_app):
     """TestClient on an app of its own, made as web_app is: its lifespan ends with this module
     and stops Gradio's queue, which the live server of the shared web_app still needs."""
-    from qa.web import create_app
+    from qa.web.server import create_app
 
     app = create_app(web_app.state.engine, web_app.state.settings, examples_dir=ROOT / "examples")
     with TestClient(app) as c:
@@ -73,7 +73,7 @@ def test_api_ask_malformed_and_huge_bodies(client, web_app):
 
 def test_api_ask_says_busy_when_every_slot_is_taken(web_engine, course_site):
     from qa.config import WebParams
-    from qa.web import create_app
+    from qa.web.server import create_app
 
     settings = web_engine.settings.model_copy(update={"web": WebParams(api_concurrency=1, api_wait_seconds=0.2)})
     app = create_app(web_engine, settings)
@@ -134,7 +134,7 @@ def test_security_headers_and_cors(client, course_site):
 
 def test_default_frame_policy_is_self_only(web_engine):
     from qa.config import WebParams
-    from qa.web import create_app
+    from qa.web.server import create_app
 
     app = create_app(web_engine, web_engine.settings.model_copy(update={"web": WebParams()}))
     with TestClient(app) as c:
@@ -200,7 +200,7 @@ def test_old_evaluation_downloads_are_removed(tmp_path):
     import os
     import time
 
-    from qa.web import EVAL_DIR_PREFIX, EVAL_DOWNLOADS_KEPT_S, _prune_eval_dirs
+    from qa.web.server import EVAL_DIR_PREFIX, EVAL_DOWNLOADS_KEPT_S, _prune_eval_dirs
 
     old, new, other = tmp_path / f"{EVAL_DIR_PREFIX}old", tmp_path / f"{EVAL_DIR_PREFIX}new", tmp_path / "keep-me"
     for d in (old, new, other):
@@ -247,7 +247,7 @@ def test_evaluation_reads_only_uploaded_files(live_url, tmp_path):
 def test_a_file_in_the_upload_folder_not_uploaded_here_is_refused(tmp_path, monkeypatch):
     import gradio as gr
 
-    from qa.web import NOT_UPLOADED, _uploaded_file
+    from qa.web.server import NOT_UPLOADED, _uploaded_file
 
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
     placed = tmp_path / "abc" / "q.jsonl"
@@ -271,7 +271,7 @@ def test_api_says_busy_after_its_wait_even_under_hundreds_of_clients(web_engine)
     import httpx
 
     from qa.config import WebParams
-    from qa.web import create_app
+    from qa.web.server import create_app
 
     wait = 5.0
     settings = web_engine.settings.model_copy(update={"web": WebParams(api_concurrency=2, api_wait_seconds=wait)})
@@ -393,7 +393,7 @@ def test_a_session_keeps_a_bounded_conversation_and_is_forgotten_when_idle(web_e
     import time
 
     from qa.config import WebParams
-    from qa.web import create_app
+    from qa.web.server import create_app
 
     settings = web_engine.settings.model_copy(update={"web": WebParams(max_turns=3, session_idle_seconds=1)})
     app = create_app(web_engine, settings)
@@ -424,7 +424,7 @@ def test_forgetting_idle_sessions_spares_the_active_and_removes_their_files(web_
     from datetime import datetime, timedelta
 
     from qa.config import WebParams
-    from qa.web import create_app, forget_idle_sessions
+    from qa.web.server import create_app, forget_idle_sessions
 
     settings = web_engine.settings.model_copy(update={"web": WebParams(session_idle_seconds=600)})
     app = create_app(web_engine, settings)

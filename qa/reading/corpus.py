@@ -36,7 +36,7 @@ from pathlib import Path
 
 from qa.errors import DocumentError, QAError
 from qa.models import Artefact, Document, Footnote, LineBox, Marker, Page, Paragraph, Sentence
-from qa.sentences import split_sentences
+from qa.reading.sentences import split_sentences
 
 logger = logging.getLogger(__name__)
 
@@ -139,9 +139,9 @@ def read_document(
     path: Path, *, doc_id: str | None = None, on_page: Callable[[int, int], None] | None = None
 ) -> Document:
     """Read one file by its suffix (``.txt`` as PDF-extracted text, ``.md`` as Markdown, ``.pdf``
-    by its layout: ``qa.pdf_reader``, which calls ``on_page(done, total)`` as it goes)."""
+    by its layout: ``qa.reading.pdf``, which calls ``on_page(done, total)`` as it goes)."""
     if path.suffix.lower() == ".pdf":
-        from qa.pdf_reader import read_pdf
+        from qa.reading.pdf import read_pdf
 
         return read_pdf(path, doc_id=doc_id, on_page=on_page)
     raw, source = read_utf8(path, DocumentError)

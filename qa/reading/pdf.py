@@ -38,7 +38,7 @@ from typing import Any
 
 from qa.errors import DocumentError
 from qa.models import Artefact, Document
-from qa.reader import _TERMINAL, _Block, _emit, _finish, _Line, _Note, _Piece
+from qa.reading.corpus import _TERMINAL, _Block, _emit, _finish, _Line, _Note, _Piece
 
 logger = logging.getLogger(__name__)
 

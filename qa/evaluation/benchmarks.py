@@ -148,7 +148,7 @@ def doc_rankings(engine: Any, texts: list[str], *, depth: int = DEPTH, n_docs: i
 def _open_engine(bench: Benchmark, settings: Any, *, show_progress: bool) -> Any:
     from qa.embedding import load_embedder, torch_embedder
     from qa.engine import Engine
-    from qa.reader import plain_document
+    from qa.reading.corpus import plain_document
     from qa.store import IndexStore
 
     docs = [plain_document(did, title, text) for did, title, text in bench.docs]
@@ -180,7 +180,7 @@ def run_benchmark(
     show_progress: bool = False, on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Score the engine on a BEIR folder or a SQuAD file; return the summary."""
-    from qa.evaluation import answer_hit, hit_at, ndcg_at, recall_at, rr_at
+    from qa.evaluation.judge import answer_hit, hit_at, ndcg_at, recall_at, rr_at
 
     bench = load_beir(path, split) if kind == "beir" else load_squad(path)
     n_all = len(bench.questions)

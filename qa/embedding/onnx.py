@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from qa.errors import ModelError
-from qa.store import remove_leftovers, sha256_file, work_name
+from qa.files import remove_leftovers, sha256_file, work_name
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def export_onnx(model_path: Path, model_name: str, model_sha256: str, target: Pa
     staging = target.parent / work_name(f".tmp-{target.name}")
     staging.mkdir()
     try:
-        from qa.embedding import quiet_transformers
+        from qa.embedding.sbert import quiet_transformers
 
         quiet_transformers()
         model = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()

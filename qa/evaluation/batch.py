@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from qa.errors import QuestionFileError
-from qa.evaluation import judge, summarize
+from qa.evaluation.judge import judge, summarize
+from qa.evaluation.questions import BadLine, EvalQuestion
 from qa.models import Answer
-from qa.questions import BadLine, EvalQuestion
 
 logger = logging.getLogger(__name__)
 

@@ -99,7 +99,7 @@ def read_questions(path: Path) -> tuple[list[EvalQuestion | BadLine], list[str]]
     Raises:
         QuestionFileError: The file cannot be read, is empty, or has no ``question`` column.
     """
-    from qa.reader import read_utf8
+    from qa.reading.corpus import read_utf8
 
     _, text = read_utf8(path, QuestionFileError)
     if not text.strip():

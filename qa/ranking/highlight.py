@@ -20,7 +20,7 @@ def best_sentence(
     asks: np.ndarray | None = None,
     asks_factor: float = 0.85,
 ) -> int:
-    """Index of the sentence that best answers, scored like passages are (qa.fusion).
+    """Index of the sentence that best answers, scored like passages are (qa.ranking.fusion).
 
     Args:
         sentence_scores: Cosine of the question with each sentence.

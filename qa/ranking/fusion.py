@@ -2,7 +2,7 @@
 
 The default is a convex combination of scores on fixed scales (Bruch, Gai and Ingber, "An
 Analysis of Fusion Functions for Hybrid Retrieval", ACM TOIS 2023): cosine similarities for
-the dense side, and BM25 normalised by the query's ceiling (qa.retrieval) for the keyword
+the dense side, and BM25 normalised by the query's ceiling (qa.ranking.retrieval) for the keyword
 side. Unlike per-query min-max normalisation, these scales mean the same for every question,
 so the fused score can also say when nothing in the text answers. Reciprocal rank fusion
 (Cormack, Clarke and Buettcher, SIGIR 2009) is kept for comparison in the benchmarks; its

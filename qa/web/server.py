@@ -54,7 +54,7 @@ from qa.engine import Engine  # noqa: E402
 from qa.errors import DocumentError, QAError, QuestionError, QuestionFileError  # noqa: E402
 from qa.models import Answer  # noqa: E402
 from qa.render import render_answer, render_document, render_turn, render_turns  # noqa: E402
-from qa.watch import ReadingWatch  # noqa: E402
+from qa.web.watch import ReadingWatch  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def _example_questions(settings: Settings) -> list[str]:
     path = settings.web.examples_file
     if not path.is_file():
         return []
-    from qa.questions import EvalQuestion, read_questions
+    from qa.evaluation.questions import EvalQuestion, read_questions
 
     try:
         items, _ = read_questions(path)
@@ -416,10 +416,10 @@ def _evaluate_file(
     """The evaluation tab: answer and judge an uploaded question file; write the downloads."""
     import tempfile
 
-    from qa.batch import answer_items, judge_run, read_done
-    from qa.questions import BadLine, EvalQuestion, read_questions
+    from qa.evaluation.batch import answer_items, judge_run, read_done
+    from qa.evaluation.questions import BadLine, EvalQuestion, read_questions
+    from qa.files import atomic_write_text, sha256_file
     from qa.report import questions_html, result_rows, results_csv, results_html, results_jsonl, summary_html
-    from qa.store import atomic_write_text, sha256_file
 
     web = settings.web
     path = _uploaded_file(file, uploaded)
@@ -797,7 +797,7 @@ def create_app(
     @app.get("/context-page.png")
     def context_page(doc: str, i: int = 0) -> Response:
         """A page of a PDF reading, as shown beside "show in context"."""
-        from qa.pdf_reader import render_page_png
+        from qa.reading.pdf import render_page_png
 
         d = watch.engine.documents.get(doc)
         if d is None or d.source_format != "pdf":

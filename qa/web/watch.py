@@ -30,7 +30,7 @@ Signature = tuple[tuple[str, int, int], ...]
 
 
 def _signature(corpus_dir: Path) -> Signature:
-    from qa.reader import SUPPORTED_SUFFIXES
+    from qa.reading.corpus import SUPPORTED_SUFFIXES
 
     if not corpus_dir.is_dir():
         return ()
