@@ -251,7 +251,7 @@ def open_engine(ds: Dataset, settings: Any, embedder: Any, cache: Path) -> tuple
     otherwise build it. Returns the engine and build facts."""
     from qa.engine import Engine
     from qa.errors import IndexError_
-    from qa.reading.corpus import plain_document
+    from qa.reading.records import plain_document
     from qa.store import IndexStore
 
     p = settings.passages

@@ -7,7 +7,9 @@ from collections import Counter
 import pytest
 from conftest import DATA, ESSAY
 
-from qa.reading.corpus import read_corpus, read_document, read_markdown, read_text
+from qa.reading.corpus import read_corpus, read_document
+from qa.reading.markdown import read_markdown
+from qa.reading.text import read_text
 
 
 def _before(doc, offset, n=30):

@@ -200,7 +200,7 @@ def test_old_evaluation_downloads_are_removed(tmp_path):
     import os
     import time
 
-    from qa.web.server import EVAL_DIR_PREFIX, EVAL_DOWNLOADS_KEPT_S, _prune_eval_dirs
+    from qa.web.evaluate import EVAL_DIR_PREFIX, EVAL_DOWNLOADS_KEPT_S, prune_eval_dirs
 
     old, new, other = tmp_path / f"{EVAL_DIR_PREFIX}old", tmp_path / f"{EVAL_DIR_PREFIX}new", tmp_path / "keep-me"
     for d in (old, new, other):
@@ -209,7 +209,7 @@ def test_old_evaluation_downloads_are_removed(tmp_path):
     past = time.time() - EVAL_DOWNLOADS_KEPT_S - 60
     os.utime(old, (past, past))
     os.utime(other, (past, past))
-    _prune_eval_dirs(tmp_path)
+    prune_eval_dirs(tmp_path)
     assert not old.exists() and new.exists() and other.exists()
 
 
@@ -247,7 +247,7 @@ def test_evaluation_reads_only_uploaded_files(live_url, tmp_path):
 def test_a_file_in_the_upload_folder_not_uploaded_here_is_refused(tmp_path, monkeypatch):
     import gradio as gr
 
-    from qa.web.server import NOT_UPLOADED, _uploaded_file
+    from qa.web.evaluate import NOT_UPLOADED, uploaded_file
 
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
     placed = tmp_path / "abc" / "q.jsonl"
@@ -256,8 +256,8 @@ def test_a_file_in_the_upload_folder_not_uploaded_here_is_refused(tmp_path, monk
     for value, uploaded in ((str(placed), set()), (str(tmp_path / "abc" / ".." / "abc" / "none.jsonl"), {str(placed)}),
                             ("/etc/passwd", {"/etc/passwd"})):
         with pytest.raises(gr.Error, match=re.escape(NOT_UPLOADED)):
-            _uploaded_file(value, uploaded)
-    assert _uploaded_file(str(placed), {str(placed)}) == placed.resolve()
+            uploaded_file(value, uploaded)
+    assert uploaded_file(str(placed), {str(placed)}) == placed.resolve()
 
 
 def test_api_says_busy_after_its_wait_even_under_hundreds_of_clients(web_engine):
@@ -424,7 +424,8 @@ def test_forgetting_idle_sessions_spares_the_active_and_removes_their_files(web_
     from datetime import datetime, timedelta
 
     from qa.config import WebParams
-    from qa.web.server import create_app, forget_idle_sessions
+    from qa.web.pages import forget_idle_sessions
+    from qa.web.server import create_app
 
     settings = web_engine.settings.model_copy(update={"web": WebParams(session_idle_seconds=600)})
     app = create_app(web_engine, settings)

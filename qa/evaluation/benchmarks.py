@@ -148,7 +148,7 @@ def doc_rankings(engine: Any, texts: list[str], *, depth: int = DEPTH, n_docs: i
 def _open_engine(bench: Benchmark, settings: Any, *, show_progress: bool) -> Any:
     from qa.embedding import load_embedder, torch_embedder
     from qa.engine import Engine
-    from qa.reading.corpus import plain_document
+    from qa.reading.records import plain_document
     from qa.store import IndexStore
 
     docs = [plain_document(did, title, text) for did, title, text in bench.docs]

@@ -38,7 +38,7 @@ from typing import Any
 
 from qa.errors import DocumentError
 from qa.models import Artefact, Document
-from qa.reading.corpus import _TERMINAL, _Block, _emit, _finish, _Line, _Note, _Piece
+from qa.reading.layout import TERMINAL, Block, Line, Note, Piece, emit, finish
 
 logger = logging.getLogger(__name__)
 
@@ -317,8 +317,8 @@ def _note_zone(p: _Page, body_size: float) -> None:
 # --------------------------------------------------------------------------- notes
 
 
-def _parse_pdf_notes(pages: list[_Page], warnings: list[str], artefacts: list[Artefact]) -> list[_Note]:
-    notes: list[_Note] = []
+def _parse_pdf_notes(pages: list[_Page], warnings: list[str], artefacts: list[Artefact]) -> list[Note]:
+    notes: list[Note] = []
     for p in pages:
         if not p.notes:
             continue
@@ -338,10 +338,10 @@ def _parse_pdf_notes(pages: list[_Page], warnings: list[str], artefacts: list[Ar
             text = " ".join(w.text for w in rest_words)
             if starts:
                 rest, _ = _PLine(index=ln.index, words=rest_words, size=ln.size, base=ln.base).text()
-                notes.append(_Note(label=label, page=0, lines=[_Line(ln.no, f"{label} {rest}", ln.index, ln.box())]))
+                notes.append(Note(label=label, page=0, lines=[Line(ln.no, f"{label} {rest}", ln.index, ln.box())]))
             elif notes:
                 rest, _ = ln.text()
-                notes[-1].lines.append(_Line(ln.no, rest, ln.index, ln.box()))
+                notes[-1].lines.append(Line(ln.no, rest, ln.index, ln.box()))
             else:
                 artefacts.append(Artefact(kind="orphan-note-text", text=text, line=ln.no))
                 warnings.append(f"page {p.index + 1} of the file: note text with no note to continue: {text[:60]!r}")
@@ -451,8 +451,8 @@ def read_pdf(
             note_line.page = numbers[note_line.page]
     drop_hyphen = _hyphen_rule(pages)
     blocks, marker_pages = _body_blocks(pages, numbers, body_size, drop_hyphen)
-    builder, title, headings = _emit(blocks, doc_id)
-    doc = _finish(
+    builder, title, headings = emit(blocks, doc_id)
+    doc = finish(
         builder=builder, notes=notes, marker_pages=marker_pages, doc_id=doc_id, source_path=str(path),
         sha256=hashlib.sha256(raw).hexdigest(), title=title, headings=headings, artefacts=artefacts,
         warnings=warnings, last_line=no, source_format="pdf",
@@ -501,8 +501,8 @@ def _columns(p: _Page, warnings: list[str]) -> None:
 
 def _body_blocks(
     pages: list[_Page], numbers: dict[int, int], body_size: float, drop_hyphen: Callable[[str, str], bool]
-) -> tuple[list[_Block], dict[str, int]]:
-    blocks: list[_Block] = []
+) -> tuple[list[Block], dict[str, int]]:
+    blocks: list[Block] = []
     marker_pages: dict[str, int] = {}
     pitches = [
         b.top - a.top for p in pages for a, b in zip(p.body, p.body[1:], strict=False)
@@ -525,7 +525,7 @@ def _body_blocks(
             if not text.strip() and not marks:
                 continue
             kind = _kind(ln, body_size, max_size, first_page=p.index == pages[0].index, blocks=blocks)
-            piece = _Piece(text=text.strip(), line=ln.no, page=page_no, markers=marks, box=ln.box())
+            piece = Piece(text=text.strip(), line=ln.no, page=page_no, markers=marks, box=ln.box())
             cur = blocks[-1] if blocks else None
             if cur is not None and prev is not None and cur.kind == kind and _continues(
                     prev, ln, cur, pitch, right, kind):
@@ -535,12 +535,12 @@ def _body_blocks(
                     piece.glue = True
                 cur.pieces.append(piece)
             else:
-                blocks.append(_Block(kind, [piece]))
+                blocks.append(Block(kind, [piece]))
             prev = ln
     return blocks, marker_pages
 
 
-def _kind(ln: _PLine, body_size: float, max_size: float, *, first_page: bool, blocks: list[_Block]) -> str:
+def _kind(ln: _PLine, body_size: float, max_size: float, *, first_page: bool, blocks: list[Block]) -> str:
     if first_page and ln.size >= 1.2 * body_size and ln.size == max_size and all(b.kind == "title" for b in blocks):
         return "title"
     if ln.size >= 1.08 * body_size or (ln.bold and ln.size >= 0.95 * body_size):
@@ -548,14 +548,14 @@ def _kind(ln: _PLine, body_size: float, max_size: float, *, first_page: bool, bl
     return "body"
 
 
-def _continues(prev: _PLine, ln: _PLine, cur: _Block, pitch: float, right: float, kind: str) -> bool:
+def _continues(prev: _PLine, ln: _PLine, cur: Block, pitch: float, right: float, kind: str) -> bool:
     """Whether ``ln`` goes on with the block that ``prev`` ended."""
     if kind in ("title", "heading"):
         return prev.index == ln.index and 0 < ln.top - prev.top < 2.0 * ln.size and abs(prev.size - ln.size) < 0.5
     if abs(prev.size - ln.size) >= 0.5:
         return False
     tail = cur.pieces[-1].text
-    if not _TERMINAL.search(tail):  # mid-sentence: joins across gaps, pages and columns
+    if not TERMINAL.search(tail):  # mid-sentence: joins across gaps, pages and columns
         return True
     if prev.index != ln.index or ln.top < prev.top:  # a new page or column after a full stop
         return bool(_OPENS_LOWER.match(ln.words[0].text))

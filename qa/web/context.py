@@ -1,0 +1,85 @@
+""""Show in context": the whole reading with a passage marked, and a PDF reading's page images."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from html import escape
+from pathlib import Path
+from urllib.parse import urlencode
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from fastapi import APIRouter  # noqa: E402
+from fastapi.responses import (  # noqa: E402
+    HTMLResponse,
+    PlainTextResponse,
+    Response,
+)
+
+from qa.config import Settings  # noqa: E402
+from qa.errors import DocumentError  # noqa: E402
+from qa.render import render_document  # noqa: E402
+from qa.web.security import csp  # noqa: E402
+from qa.web.watch import ReadingWatch  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["context_router"]
+
+
+_PAGE_CACHE: dict[tuple[str, int, str], bytes] = {}
+_PAGE_LOCK = threading.Lock()
+
+
+def _page_png(path: Path, index: int, sha256: str, render: Callable[..., bytes]) -> bytes:
+    """A rendered PDF page, kept for later requests (the 32 most recent pages)."""
+    key = (str(path), index, sha256)
+    with _PAGE_LOCK:
+        png = _PAGE_CACHE.get(key)
+    if png is None:
+        png = render(path, index, sha256=sha256)
+        with _PAGE_LOCK:
+            if len(_PAGE_CACHE) >= 32:
+                _PAGE_CACHE.pop(next(iter(_PAGE_CACHE)))
+            _PAGE_CACHE[key] = png
+    return png
+
+
+def context_router(watch: ReadingWatch, settings: Settings, context_css: str) -> APIRouter:
+    """``/context/<doc_id>`` (the reading with a passage marked) and ``/context-page.png``."""
+    router = APIRouter()
+
+    @router.get("/context/{doc_id:path}", response_class=HTMLResponse)
+    def context(doc_id: str, start: int = 0, end: int = 0, hs: int = 0, he: int = 0) -> HTMLResponse:
+        policy = csp(settings, "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; ")
+        doc = watch.engine.documents.get(doc_id)
+        if doc is None:
+            return HTMLResponse(
+                f"<!doctype html><title>Not found</title><p>No reading named {escape(doc_id)}.</p>",
+                status_code=404, headers={"Content-Security-Policy": policy},
+            )
+        def image_url(index: int) -> str:
+            return "/context-page.png?" + urlencode({"doc": doc_id, "i": index})
+
+        html = render_document(doc, start=start, end=end, hl_start=hs, hl_end=he, css=context_css,
+                               page_image_url=image_url if doc.source_format == "pdf" else None)
+        return HTMLResponse(html, headers={"Content-Security-Policy": policy})
+
+    @router.get("/context-page.png")
+    def context_page(doc: str, i: int = 0) -> Response:
+        """A page of a PDF reading, as shown beside "show in context"."""
+        from qa.reading.pdf import render_page_png
+
+        d = watch.engine.documents.get(doc)
+        if d is None or d.source_format != "pdf":
+            return PlainTextResponse(f"No PDF reading named {doc!r}.", status_code=404)
+        try:
+            png = _page_png(Path(d.source_path), i, d.sha256, render_page_png)
+        except DocumentError as exc:
+            return PlainTextResponse(str(exc), status_code=404 if "no page" in str(exc) else 409)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+    return router

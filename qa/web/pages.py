@@ -1,0 +1,269 @@
+"""The Gradio pages: the main page (question box, conversation, example questions, the
+evaluation tab) and the compact widget for a course page; idle sessions forgotten."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import zlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
+from html import escape
+from pathlib import Path
+from typing import Any, cast
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+from pydantic import ValidationError  # noqa: E402
+
+from qa.config import Settings  # noqa: E402
+from qa.engine import Engine  # noqa: E402
+from qa.errors import QuestionError, QuestionFileError  # noqa: E402
+from qa.models import Answer  # noqa: E402
+from qa.render import render_answer, render_turn, render_turns  # noqa: E402
+from qa.web.api import AskRequest, validation_message  # noqa: E402
+from qa.web.evaluate import UPLOADS_KEPT, evaluate_file, refusal  # noqa: E402
+from qa.web.watch import ReadingWatch  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["forget_idle_sessions", "main_page", "widget"]
+
+
+WIDGET_TOP_K = 3
+Turns = list[tuple[str, bytes]]  # a page session's conversation: (question, zlib of its turn's HTML)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _notice(watch: ReadingWatch) -> str:
+    """A line above the answers while the readings and the index differ; empty when they agree."""
+    if watch.status == "ok" or not watch.detail:
+        return ""
+    return f'<div class="qa-notice" role="status">{escape(watch.detail)}</div>'
+
+
+def _ask(engine: Engine, question: object, top_k: int | None, documents: list[str] | None) -> Answer:
+    """The engine's answer, or an Answer carrying the message when the question is unusable."""
+    try:
+        return engine.ask(question, top_k=top_k, documents=documents or None)  # type: ignore[arg-type]
+    except QuestionError as exc:
+        shown = question if isinstance(question, str) else ""
+        if len(shown) > 200:
+            shown = shown[:200] + "…"
+        return Answer(question=shown, answered=False, passages=[], took_ms=0.0, error=str(exc))
+
+
+def _example_questions(settings: Settings) -> list[str]:
+    path = settings.web.examples_file
+    if not path.is_file():
+        return []
+    from qa.evaluation.questions import EvalQuestion, read_questions
+
+    try:
+        items, _ = read_questions(path)
+    except QuestionFileError as exc:
+        logger.warning("no example questions: %s", exc)
+        return []
+    return [q.question for q in items if isinstance(q, EvalQuestion)][:8]
+
+
+def _int_param(value: str | None, default: int, lo: int, hi: int) -> int:
+    try:
+        return min(max(int(value or default), lo), hi)
+    except ValueError:
+        return default
+
+
+def forget_idle_sessions(
+    page: gr.Blocks, idle_seconds: float, *, now: datetime | None = None,
+    on_forget: Callable[[str], None] | None = None,
+) -> int:
+    """Drop every session of ``page`` not used for ``idle_seconds``: its state and the input
+    and output values Gradio keeps for it (about 90 KB for one question, the page's HTML for
+    many). Gradio drops a session only past its capacity (``state_session_capacity``) and keeps
+    the rest for good. Returns how many went."""
+    holder = getattr(page, "state_holder", None)
+    if holder is None:
+        return 0
+    cutoff = (now or datetime.now()) - timedelta(seconds=idle_seconds)
+    with holder.lock:
+        idle = [sid for sid, used in list(holder.time_last_used.items()) if used < cutoff]
+    for sid in idle:
+        holder.delete_state(sid)  # runs each State's delete_callback, as Gradio's own expiry does
+        with holder.lock:
+            holder.session_data.pop(sid, None)
+            holder.time_last_used.pop(sid, None)
+        if on_forget is not None:
+            on_forget(sid)
+    return len(idle)
+
+
+def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Callable[[str], None]]:
+    """The main page, and what forgets a session's uploads (by its session hash)."""
+    threshold = settings.ranking.answer_threshold
+    max_turns = settings.web.max_turns
+    docs = watch.engine.documents  # the title and the document filter: as at the start
+    title = next(iter(docs.values())).title if len(docs) == 1 else "Course readings"
+
+    # A session keeps its turns rendered and compressed, (question, zlib(HTML)): 2.7 KB for a
+    # turn of the essay against 13 KB as an Answer; Gradio keeps the page's HTML besides.
+    render_kw = {"threshold": threshold, "context_base": "/context", "share_base": "/"}
+
+    def show(history: Turns) -> str:
+        return _notice(watch) + render_turns([(q, zlib.decompress(html).decode("utf-8")) for q, html in history or []])
+
+    def ask(question: str, top_k: float, documents: list[str] | None, history: Turns) -> tuple[str, Turns, str]:
+        answer = _ask(watch.engine, question, int(top_k), documents)
+        turn = (answer.question, zlib.compress(render_turn(answer, **render_kw).encode("utf-8"), 6))  # type: ignore[arg-type]
+        history = [*(history or []), turn][-max_turns:]
+        return show(history), history, ""
+
+    def on_load(top_k: float, documents: list[str] | None, history: Turns, request: gr.Request) -> tuple[Any, ...]:
+        q = dict(request.query_params).get("q") if request else None
+        if q:
+            return ask(q, top_k, documents, history)
+        # leave the question box alone: a student may already be typing
+        return show(history), history, gr.update()
+
+    def clear() -> tuple[str, Turns]:
+        return show([]), []
+
+    def api_ask(question: str, top_k: int = settings.top_k, documents: list[str] | None = None) -> dict[str, Any]:
+        """Answer a question from the reading: the Answer JSON (ranked passages, highlight, citations)."""
+        if isinstance(top_k, int | float) and not isinstance(top_k, bool):
+            top_k = min(max(int(top_k), 1), 20)  # the slider's range is narrower; clients may send any number
+        try:
+            req = AskRequest.model_validate({"question": question, "top_k": top_k, "documents": documents or None})
+        except ValidationError as exc:
+            raise refusal(validation_message(exc)) from None
+        try:
+            answer = watch.engine.ask(req.question, top_k=req.top_k, documents=req.documents)
+        except QuestionError as exc:
+            raise refusal(str(exc)) from None
+        return answer.model_dump(mode="json")
+
+    session_files: dict[str, set[str]] = {}
+
+    def evaluate(
+        file: str | None, top_k: float, request: gr.Request, progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way
+    ) -> tuple[str, str, list[str]]:
+        got = evaluate_file(watch.engine, settings, file, int(top_k), progress, uploaded=page.upload_file_set)
+        if file and request is not None and request.session_hash:
+            session_files.setdefault(request.session_hash, set()).add(str(file))
+        return got
+
+    def forget_uploads(request: gr.Request) -> None:
+        """The session ended (its tab closed): remove the question files it uploaded."""
+        forget_session_files(getattr(request, "session_hash", None) or "")
+
+    def forget_session_files(session_hash: str) -> None:
+        for name in session_files.pop(session_hash, set()):
+            page.upload_file_set.discard(name)
+            Path(name).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                Path(name).parent.rmdir()  # its folder, a hash of the content, when now empty
+
+    # uploads nobody evaluated are removed 6 hours after they came, with the downloads (all at shutdown)
+    with gr.Blocks(title=f"Ask: {title}", analytics_enabled=False, delete_cache=UPLOADS_KEPT) as page:
+        history = gr.State([])
+        gr.api(api_ask, api_name="ask")  # type: ignore[attr-defined]  # first, so the name 'ask' is this endpoint's
+        gr.HTML(
+            f'<header class="qa-title"><h1>{escape(title)}</h1><p>Ask a question; the answer quotes the '
+            "reading itself, with its page and footnotes. Nothing is made up.</p></header>"
+        )
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(
+                        label="Your question", placeholder="Type a question about the reading and press Enter",
+                        max_length=settings.max_question_chars, scale=5, elem_id="qa-question", autofocus=True,
+                    )
+                    ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
+                with gr.Row():
+                    top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Passages to show", elem_id="qa-top-k")
+                    doc_filter = gr.Dropdown(
+                        choices=[(d.title, d.doc_id) for d in docs.values()], value=[], multiselect=True,
+                        label="Search only in (all readings when empty)", visible=len(docs) > 1, elem_id="qa-documents",
+                    )
+                examples = _example_questions(settings)
+                example_buttons = []
+                if examples:
+                    with gr.Row(elem_classes=["qa-examples"]):
+                        gr.Markdown("**Example questions:**")
+                        for text in examples:
+                            example_buttons.append((gr.Button(text, size="sm", variant="secondary"), text))
+                conversation = gr.HTML(show([]), elem_id="qa-conversation")
+                clear_button = gr.Button("Clear conversation", size="sm", variant="secondary", elem_id="qa-clear")
+
+            with gr.Tab("Check a question set", id="evaluate"):
+                gr.Markdown(
+                    "Upload a question file (JSONL or CSV: `question`, and optionally `id`, `evidence`, "
+                    "`footnotes`, `type`) to see how well the reading answers it. "
+                    f"Up to {settings.web.max_eval_questions} questions and "
+                    f"{settings.web.max_upload_bytes // 1000} kB."
+                )
+                eval_file = gr.File(label="Question file (JSONL or CSV)", file_types=[".jsonl", ".csv", ".json"],
+                                    type="filepath", elem_id="qa-eval-file")
+                eval_button = gr.Button("Evaluate", variant="primary", elem_id="qa-eval-run")
+                eval_summary = gr.HTML("", elem_id="qa-eval-summary")
+                eval_downloads = gr.File(label="Download the results (CSV, JSONL, summary JSON, HTML report)",
+                                         file_count="multiple", interactive=False, elem_id="qa-eval-downloads")
+                eval_table = gr.HTML("", elem_id="qa-eval-questions")
+        outputs = [conversation, history, question]
+        inputs = [question, top_k, doc_filter, history]
+        private: dict[str, Any] = {"api_visibility": "private"}
+        question.submit(ask, inputs, outputs, **private)
+        ask_button.click(ask, inputs, outputs, **private)
+        for button, text in example_buttons:
+            button.click(partial(ask, text), [top_k, doc_filter, history], outputs, **private)
+        clear_button.click(clear, None, [conversation, history], **private)
+        page.load(on_load, [top_k, doc_filter, history], outputs, **private)
+        page.unload(forget_uploads)
+        eval_button.click(evaluate, [eval_file, top_k], [eval_summary, eval_table, eval_downloads],
+                          concurrency_limit=1, concurrency_id="evaluate", **private)
+    page.queue(
+        default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_size, api_open=False
+    )
+    page.state_session_capacity = settings.web.max_sessions
+    return cast(gr.Blocks, page), forget_session_files
+
+
+def widget(watch: ReadingWatch, settings: Settings) -> gr.Blocks:
+    threshold = settings.ranking.answer_threshold
+
+    def read_params(request: gr.Request) -> dict[str, Any]:
+        query = dict(request.query_params) if request else {}
+        k = _int_param(query.get("k"), WIDGET_TOP_K, 1, 20)
+        documents = [d.strip() for d in (query.get("doc") or "").split(",") if d.strip()]
+        return {"k": k, "documents": documents or None}
+
+    def ask(question: str, params: dict[str, Any]) -> str:
+        params = params or {"k": WIDGET_TOP_K, "documents": None}
+        answer = _ask(watch.engine, question, params["k"], params["documents"])
+        return _notice(watch) + render_answer(answer, threshold=threshold, context_base="/context")
+
+    with gr.Blocks(title="Ask the reading", analytics_enabled=False, fill_width=True, delete_cache=UPLOADS_KEPT) as page:
+        params = gr.State({"k": WIDGET_TOP_K, "documents": None})
+        with gr.Row(equal_height=True):
+            question = gr.Textbox(
+                label="Ask the reading", placeholder="Your question, then Enter",
+                max_length=settings.max_question_chars, scale=5, elem_id="qa-question",
+            )
+            button = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="qa-ask")
+        answer = gr.HTML("", elem_id="qa-answer")
+        private: dict[str, Any] = {"api_visibility": "private"}
+        question.submit(ask, [question, params], answer, **private)
+        button.click(ask, [question, params], answer, **private)
+        page.load(read_params, None, params, **private)
+    page.queue(
+        default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_size, api_open=False
+    )
+    page.state_session_capacity = settings.web.max_sessions
+    return cast(gr.Blocks, page)
+
+

@@ -1,0 +1,174 @@
+"""What every reply carries and what no request may do: the pages' Content-Security-Policy and
+security headers, one body limit for every route, 404 for Gradio endpoints nobody defined."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, cast
+from urllib.parse import parse_qsl, urlencode
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+from fastapi.responses import (  # noqa: E402
+    JSONResponse,
+    RedirectResponse,
+)
+
+from qa.config import Settings  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["BodyLimit", "KnownEndpoints", "PAGE_POLICY", "SecurityHeaders", "csp", "endpoint_names"]
+
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+
+
+# The pages' policy: nothing loads from, or is sent to, another host; no plugins; no <base> or
+# form target elsewhere. Gradio's page carries inline scripts (its config) and inline styles,
+# and gr.HTML evaluates its templates and js_on_load with new Function() (EvalError without
+# 'unsafe-eval', seen in Chromium), so those stay allowed; images and fonts may be data: or
+# blob: URLs, as Gradio makes them.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; worker-src 'self' blob:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+)
+
+
+def csp(settings: Settings, extra: str = PAGE_POLICY) -> str:
+    ancestors = " ".join(settings.web.frame_ancestors) or "'none'"
+    return f"{extra}frame-ancestors {ancestors}"
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (streams pass through untouched).
+
+    Adds ``Content-Security-Policy: frame-ancestors ...`` (unless the route set its own CSP),
+    ``X-Content-Type-Options`` and ``Referrer-Policy`` to every response, and turns
+    ``?theme=dark|light`` on the pages into Gradio's own ``__theme`` parameter.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.csp = csp(settings).encode()
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "GET" and scope["path"] in ("/", "/widget/"):
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            theme = query.get("theme")
+            if theme in ("dark", "light") and "__theme" not in query:
+                query["__theme"] = theme
+                response = RedirectResponse(f"{scope['path']}?{urlencode(query)}", status_code=307)
+                await response(scope, receive, send)
+                return
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", self.csp))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"same-origin"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class KnownEndpoints:
+    """Pure ASGI middleware: ``/gradio_api/call/<name>`` for a name no page has gets 404 with a
+    message (Gradio answered 500 and reset the connection)."""
+
+    CALL = re.compile(r"^(/widget)?/gradio_api/call/([^/]+)(/[^/]+)?$")
+
+    def __init__(self, app: ASGIApp, names: dict[str, set[str]]) -> None:
+        self.app = app
+        self.names = names
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            m = self.CALL.match(scope["path"])
+            if m and m.group(2) not in self.names.get(m.group(1) or "/", set()):
+                reply = JSONResponse({"detail": f"No endpoint named {m.group(2)!r} here."}, status_code=404)
+                await reply(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class BodyLimit:
+    """Pure ASGI middleware: one bound on every request body, before any route reads it.
+
+    Uploads to the main page (``/gradio_api/upload``) may hold a question file of
+    ``max_upload_bytes`` (plus room for the multipart framing); the widget takes no files;
+    every other body, Gradio's JSON routes included, at most ``max_body_bytes``. A declared
+    length over the bound gets 413 at once; a chunked body is read up to the bound, then
+    replayed to the route.
+    """
+
+    UPLOAD_FRAMING = 64 * 1024
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.body = settings.web.max_body_bytes
+        self.upload = settings.web.max_upload_bytes + self.UPLOAD_FRAMING
+
+    def limit(self, path: str) -> tuple[int, str]:
+        if path.endswith("/gradio_api/upload"):
+            if path.startswith("/widget/"):
+                return 0, "The widget takes no files."
+            return self.upload, f"The file is over {self.upload - self.UPLOAD_FRAMING} bytes, the limit here."
+        return self.body, f"The request body is over {self.body} bytes."
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        limit, message = self.limit(scope["path"])
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > limit:
+                await JSONResponse({"detail": message}, status_code=413)(scope, receive, send)
+                return
+            await self.app(scope, receive, send)  # the server holds the body to its declared length
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message_in = await receive()
+            if message_in["type"] != "http.request":
+                return  # the client went away
+            size += len(message_in.get("body", b""))
+            if size > limit:
+                await JSONResponse({"detail": message}, status_code=413)(scope, receive, send)
+                return
+            chunks.append(message_in.get("body", b""))
+            if not message_in.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return cast(dict[str, Any], await receive())
+
+        await self.app(scope, replay, send)
+
+
+def endpoint_names(blocks: gr.Blocks) -> set[str]:
+    return {str(fn.api_name) for fn in blocks.fns.values() if fn.api_name}
+
+
