@@ -250,45 +250,22 @@ def open_engine(ds: Dataset, settings: Any, embedder: Any, cache: Path) -> tuple
     """Load the cached index when it matches (model, passage and BM25 settings, documents);
     otherwise build it. Returns the engine and build facts."""
     from qa.engine import Engine
-    from qa.errors import IndexError_
+    from qa.indexing import open_documents_index
     from qa.reading.records import plain_document
-    from qa.store import IndexStore
 
     p = settings.passages
     index_path = cache / f"{ds.name}-p{p.max_tokens}-{p.min_tokens}"
     t0 = time.perf_counter()
     docs = [plain_document(did, title, text) for did, title, text in ds.docs]
-    want = {d.doc_id: d.sha256 for d in docs}
     progress(f"{ds.name}: {len(docs)} documents read in {time.perf_counter() - t0:.1f} s")
-    store = IndexStore(index_path)
-    index = None
-    if (index_path / "manifest.json").is_file():
-        try:
-            manifest = store.read_manifest()
-            store.check(manifest, model_sha256=embedder.hash, passage_params=settings.passages, bm25_params=settings.bm25)
-            t1 = time.perf_counter()
-            index = store.load()
-            if {d: doc.sha256 for d, doc in index.documents.items()} != want:
-                progress(f"cached index at {index_path} holds other documents; rebuilding")
-                index = None
-            else:
-                progress(f"loaded cached index {index_path} in {time.perf_counter() - t1:.1f} s")
-        except IndexError_ as exc:
-            progress(f"cached index unusable ({exc}); rebuilding")
-            index = None
-    built = index is None
-    if built and isinstance(embedder, VectorCache):
+    if isinstance(embedder, VectorCache) and not (index_path / "manifest.json").is_file():
         for old in sorted(cache.glob(f"{ds.name}-p*")):
             embedder.harvest(old)
-    if built:
-        progress(f"building index at {index_path} (embedding passages and sentences; slow on 2 cores)")
-        t1 = time.perf_counter()
-        # Engine.from_documents does exactly this, without a progress bar.
-        index = store.build(
-            Path("."), embedder, passage_params=settings.passages, bm25_params=settings.bm25,
-            batch_size=settings.batch_size, documents=docs, show_progress=True,
-        )
-        progress(f"built in {time.perf_counter() - t1:.1f} s")
+    t1 = time.perf_counter()
+    # qa's own policy: loaded when it matches the model, parameters and documents, else built
+    index, built = open_documents_index(index_path, docs, settings, embedder=embedder, builder=embedder,
+                                        show_progress=True)
+    progress(f"{'built' if built else 'loaded'} {index_path} in {time.perf_counter() - t1:.1f} s")
     m = index.manifest
     engine = Engine(index, QueryCache(getattr(embedder, "inner", embedder)), settings=settings)
     info = {

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
+from qa.config import DEFAULT_TOP_K, MAX_TOP_K
 from qa.errors import QAError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -124,7 +125,7 @@ def inspect(ctx: click.Context, as_json: bool, doc_id: str | None) -> None:
 
 @cli.command()
 @click.argument("question")
-@click.option("-k", "--top-k", type=click.IntRange(1, 20), help="Passages to show (default 5).")
+@click.option("-k", "--top-k", type=click.IntRange(1, MAX_TOP_K), help=f"Passages to show (default {DEFAULT_TOP_K}).")
 @click.option("--document", "documents", multiple=True, help="Only search this document (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer JSON.")
 @click.pass_context
@@ -150,7 +151,7 @@ def ask(ctx: click.Context, question: str, top_k: int | None, documents: tuple[s
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path, dir_okay=False), help="Write per-question results as CSV.")
 @click.option("--summary", "summary_path", type=click.Path(path_type=Path, dir_okay=False), help="Write the summary JSON here.")
 @click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False), help="Write a self-contained HTML report.")
-@click.option("-k", "--top-k", type=click.IntRange(1, 20), help="Passages per answer (default 5).")
+@click.option("-k", "--top-k", type=click.IntRange(1, MAX_TOP_K), help=f"Passages per answer (default {DEFAULT_TOP_K}).")
 @click.option("--strict", is_flag=True, help="Stop at the first malformed line.")
 @click.option("--resume", is_flag=True, help="Keep the answers an interrupted run already wrote; ask the rest.")
 @click.option("--compare", nargs=2, type=click.Path(path_type=Path, exists=True),

@@ -22,6 +22,9 @@ from pydantic_settings import (
 __all__ = ["DEFAULT_MODEL", "Bm25Params", "PassageParams", "RankingParams", "Settings", "WebParams"]
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_TOP_K = 5
+MAX_TOP_K = 20  # passages a question may ask for, on every way in
+DEFAULT_ANSWER_THRESHOLD = 0.30
 
 
 class _Params(BaseModel):
@@ -89,7 +92,7 @@ class RankingParams(_Params):
         default=100, ge=1, description="Candidates taken from each retriever before fusion."
     )
     answer_threshold: float = Field(
-        default=0.30,
+        default=DEFAULT_ANSWER_THRESHOLD,
         ge=0,
         le=1,
         description="Below this score for the best passage, the text is said not to answer.",
@@ -196,7 +199,7 @@ class Settings(BaseSettings):
         default=None, ge=1, description="CPU threads for the model (default: all cores)."
     )
     batch_size: int = Field(default=64, ge=1, description="Texts encoded per model call.")
-    top_k: int = Field(default=5, ge=1, le=20, description="Passages returned per question.")
+    top_k: int = Field(default=DEFAULT_TOP_K, ge=1, le=MAX_TOP_K, description="Passages returned per question.")
     max_question_chars: int = Field(
         default=1000, ge=10, description="Longest question accepted, in characters."
     )

@@ -16,21 +16,20 @@ import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from qa.config import Settings, load_settings
-from qa.errors import IndexError_, IndexNotFoundError, QuestionError, StaleCorpusError
-from qa.files import writable
+from qa.errors import QuestionError
+from qa.indexing import open_index
 from qa.models import Answer, AnswerPassage, Document
 from qa.ranking.answer_type import expected_type, holds_type
 from qa.ranking.citations import citations_for
-from qa.ranking.fusion import convex
+from qa.ranking.fusion import convex, note_scores
 from qa.ranking.highlight import asks_mask, best_sentence, highlight_for, sentence_at
 from qa.reading.corpus import check_corpus_dir
-from qa.store import Index, IndexStore
+from qa.store import Index
 
 logger = logging.getLogger(__name__)
 
@@ -40,28 +39,6 @@ NOT_ANSWERED_MESSAGE = (
     "The text does not seem to answer this question. The closest passages are shown below."
 )
 _HAS_WORD = re.compile(r"\w", re.UNICODE)
-
-
-def _serve_as_it_is(store: IndexStore, why: IndexError_ | None, settings: Settings) -> Index:
-    """A read-only index folder cannot be (re)built: an intact index whose only fault is a
-    changed corpus is served as it is, with a warning; anything else is an error saying what
-    to do."""
-    if isinstance(why, StaleCorpusError):
-        try:
-            index = store.load()
-        except IndexError_:
-            pass
-        else:
-            logger.warning("serving the index at '%s' as it was built, read-only: %s, but '%s' is not writable. "
-                           "Make it writable to rebuild.", settings.index_path, str(why).split(". It will")[0],
-                           settings.index_dir)
-            return index
-    what = f"{why} " if why is not None and not isinstance(why, IndexNotFoundError) else ""
-    raise IndexError_(
-        f"{what}The index at '{settings.index_path}' must be built, but '{settings.index_dir}' is not writable "
-        "(a read-only folder or file system). Make it writable, or set QA_INDEX_DIR (--index) to a writable "
-        "folder, then start again."
-    ) from why
 
 
 class Engine:
@@ -122,62 +99,7 @@ class Engine:
             from qa.embedding import load_embedder
 
             embedder = load_embedder(settings)
-        store = IndexStore(settings.index_path)
-        index = None
-        why: IndexError_ | None = None  # why the index must be built, when it must
-        if not rebuild:
-            try:
-                manifest = store.read_manifest()
-                store.check(
-                    manifest,
-                    model_sha256=embedder.hash,
-                    model_name=settings.model,
-                    passage_params=settings.passages,
-                    bm25_params=settings.bm25,
-                    corpus_dir=settings.corpus_dir,
-                )
-                index = store.load()
-            except IndexError_ as exc:
-                if not auto_rebuild:
-                    raise
-                why = exc
-        if index is None:
-            if not writable(settings.index_dir):  # tried before any embedding
-                return cls(_serve_as_it_is(store, why, settings), embedder, settings=settings)
-            if isinstance(why, IndexNotFoundError):
-                logger.info("building the index (first run) at '%s'", settings.index_path)
-            elif why is not None:
-                logger.warning("rebuilding the index: %s", why)
-            builder = embedder
-            if getattr(embedder, "backend", "torch") != "torch":
-                # the index is built with sentence-transformers, the reference; queries may use ONNX
-                from qa.embedding import torch_embedder
-
-                builder = torch_embedder(settings)
-            index = store.build(
-                settings.corpus_dir,
-                builder,
-                passage_params=settings.passages,
-                bm25_params=settings.bm25,
-                batch_size=settings.batch_size,
-                show_progress=show_progress,
-            )
-        return cls(index, embedder, settings=settings)
-
-    @classmethod
-    def from_documents(
-        cls, documents: list[Document], *, settings: Settings, embedder: Any, index_path: Path
-    ) -> Engine:
-        """Build an index over documents made in memory (benchmark corpora) and load it."""
-        store = IndexStore(index_path)
-        index = store.build(
-            Path("."),
-            embedder,
-            passage_params=settings.passages,
-            bm25_params=settings.bm25,
-            batch_size=settings.batch_size,
-            documents=documents,
-        )
+        index = open_index(settings, embedder, rebuild=rebuild, auto_rebuild=auto_rebuild, show_progress=show_progress)
         return cls(index, embedder, settings=settings)
 
     # -- public API -----------------------------------------------------------
@@ -356,8 +278,7 @@ class Engine:
         lex_p_all = idx.passage_keywords.scores(tokens)
         lex_n_all = idx.note_keywords.scores(tokens) if idx.notes else np.zeros(0, np.float32)
         dense_n_all = idx.note_vectors.vectors @ qvec if idx.notes else np.zeros(0, np.float32)
-        lam = self.params.lexical_weight
-        note_fused = ((1 - lam) * dense_n_all + lam * lex_n_all).astype(np.float32)
+        note_fused = note_scores(dense_n_all, lex_n_all, self.params)
         cand = self._candidates(qvec, lex_p_all, lex_n_all, dense_n_all)
         if mask is not None:
             allowed = np.flatnonzero(mask)

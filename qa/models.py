@@ -179,13 +179,6 @@ class Passage(QAModel):
         return self
 
 
-class Hit(QAModel):
-    passage_id: str
-    score: float
-    rank: int = Field(ge=1)
-    source: Literal["dense", "bm25", "fused"]
-
-
 # --------------------------------------------------------------------------- answers
 
 

@@ -9,10 +9,12 @@ from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from qa.config import DEFAULT_ANSWER_THRESHOLD
 from qa.models import Answer, AnswerPassage, Document
 
 __all__ = [
     "context_href",
+    "markup",
     "format_pages",
     "relevance_label",
     "render_answer",
@@ -33,7 +35,7 @@ def format_pages(pages: list[int]) -> str:
     return f"pp. {pages[0]}–{pages[-1]}"
 
 
-def relevance_label(score: float, threshold: float = 0.30) -> str:
+def relevance_label(score: float, threshold: float = DEFAULT_ANSWER_THRESHOLD) -> str:
     """Words a student reads instead of the raw score (scale in the README)."""
     if score >= 0.55:
         return "strong match"
@@ -44,7 +46,7 @@ def relevance_label(score: float, threshold: float = 0.30) -> str:
     return "weak match"
 
 
-def _markup(text: str, ranges: list[tuple[int, int, str, str]], points: list[tuple[int, str]]) -> str:
+def markup(text: str, ranges: list[tuple[int, int, str, str]], points: list[tuple[int, str]]) -> str:
     """Escape ``text`` and wrap it in fixed tags by offset.
 
     ``ranges`` are ``(start, end, open_tag, close_tag)``, outermost first; each stretch of text
@@ -78,7 +80,7 @@ def _marker_tag(label: str) -> str:
 def render_passage_text(p: AnswerPassage) -> str:
     """The passage text, escaped, with the highlight in <mark> and markers as <sup>."""
     h = p.highlight
-    return _markup(
+    return markup(
         p.text,
         [(h.start, h.end, '<mark class="qa-highlight">', "</mark>")],
         [(m.offset, _marker_tag(m.label)) for m in p.markers],
@@ -94,7 +96,7 @@ def context_href(p: AnswerPassage, base: str = "/context") -> str:
     return f"{base}/{quote(p.document, safe='')}?{query}#passage"
 
 
-def render_passage(p: AnswerPassage, *, threshold: float = 0.30, context_base: str | None = None) -> str:
+def render_passage(p: AnswerPassage, *, threshold: float = DEFAULT_ANSWER_THRESHOLD, context_base: str | None = None) -> str:
     notes = []
     for c in p.citations:
         label = escape(c.label)
@@ -125,7 +127,7 @@ def render_passage(p: AnswerPassage, *, threshold: float = 0.30, context_base: s
     )
 
 
-def render_answer(answer: Answer, *, threshold: float = 0.30, context_base: str | None = None) -> str:
+def render_answer(answer: Answer, *, threshold: float = DEFAULT_ANSWER_THRESHOLD, context_base: str | None = None) -> str:
     """The whole answer: a notice when the text does not answer, then the passage cards."""
     parts = []
     if answer.error:
@@ -140,7 +142,7 @@ def render_answer(answer: Answer, *, threshold: float = 0.30, context_base: str 
 
 
 def render_turn(
-    answer: Answer, *, threshold: float = 0.30, context_base: str | None = None, share_base: str | None = None
+    answer: Answer, *, threshold: float = DEFAULT_ANSWER_THRESHOLD, context_base: str | None = None, share_base: str | None = None
 ) -> str:
     """One question and its answer, with a link that asks the question again."""
     share = ""
@@ -155,7 +157,7 @@ def render_turn(
 
 
 def render_conversation(
-    answers: list[Answer], *, threshold: float = 0.30, context_base: str | None = None,
+    answers: list[Answer], *, threshold: float = DEFAULT_ANSWER_THRESHOLD, context_base: str | None = None,
     share_base: str | None = None,
 ) -> str:
     """The latest turn in full, then the earlier ones (newest first), folded."""
@@ -240,7 +242,7 @@ def render_document(
         for page in doc.pages:
             if a < page.start < b:
                 points.append((page.start - a, f'<span class="qa-pagebreak">[p. {page.number}]</span>'))
-        body = _markup(doc.text[a:b], ranges, points)
+        body = markup(doc.text[a:b], ranges, points)
         if para.kind == "note":
             if not notes_open:
                 blocks.append('<section class="qa-doc-notes" aria-label="Notes"><h2>Notes</h2>')

@@ -48,7 +48,7 @@ from qa.errors import (
 from qa.files import atomic_write_text, folder_lock, remove_leftovers, sha256_file, work_name
 from qa.models import Document, Passage, QAModel
 from qa.ranking.retrieval import DenseIndex, KeywordIndex
-from qa.reading.corpus import SUPPORTED_SUFFIXES, read_corpus
+from qa.reading.corpus import SUPPORTED_SUFFIXES
 
 logger = logging.getLogger(__name__)
 
@@ -159,73 +159,30 @@ class IndexStore:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    # -- build ---------------------------------------------------------------
+    # -- write ---------------------------------------------------------------
 
-    @staticmethod
-    def _read(corpus_dir: Path, show_progress: bool) -> list[Document]:
-        """Read the corpus, with a progress bar on stderr for PDFs when ``show_progress``."""
-        if not show_progress:
-            return read_corpus(corpus_dir)
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        with Progress(TextColumn("reading {task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("pages"), TimeRemainingColumn(), console=Console(stderr=True)) as bar:
-            tasks: dict[str, Any] = {}
-
-            def on_page(name: str, done: int, total: int) -> None:
-                if name not in tasks:
-                    tasks[name] = bar.add_task(name, total=total)
-                bar.update(tasks[name], completed=done)
-
-            return read_corpus(corpus_dir, on_page=on_page)
-
-    def build(
+    def write(
         self,
-        corpus_dir: Path,
-        embedder: Any,
         *,
+        docs: list[Document],
+        passages: list[Passage],
+        notes: list[dict[str, str]],
+        dense: tuple[DenseIndex, DenseIndex, DenseIndex],
+        keywords: tuple[KeywordIndex, KeywordIndex],
+        files: dict[str, str],
+        embedder: Any,
         passage_params: PassageParams,
         bm25_params: Bm25Params,
-        batch_size: int = 64,
-        show_progress: bool = False,
-        documents: list[Document] | None = None,
+        started: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> Index:
-        """Read the corpus, cut passages, embed and index them; swap the result in atomically.
-
-        ``documents`` replaces reading ``corpus_dir`` (for corpora that are not files, such as
-        the benchmarks); the manifest then records no corpus files.
-        """
-        from qa.reading.passages import split_passages
-
-        t0 = clock()
-        files = corpus_files(corpus_dir) if documents is None else {}
-        docs = (self._read(corpus_dir, show_progress) if documents is None else documents)
-        passages: list[Passage] = []
-        for doc in docs:
-            passages.extend(
-                split_passages(
-                    doc, embedder.count_tokens, max_tokens=passage_params.max_tokens, min_tokens=passage_params.min_tokens
-                )
-            )
-        sentence_texts = [p.text[a:b] for p in passages for a, b in p.sentences]
-        notes = [
-            {"doc_id": d.doc_id, "label": n.label, "text": n.text}
-            for d in docs
-            for n in d.footnotes
-            if n.text
-        ]
-        texts = [p.text for p in passages] + sentence_texts + [n["text"] for n in notes]
-        logger.info("embedding %d passages, %d sentences, %d notes", len(passages), len(sentence_texts), len(notes))
-        vecs = embedder.encode(texts, batch_size=batch_size, show_progress=show_progress)
-        np_, ns = len(passages), len(sentence_texts)
-        passage_dense = DenseIndex.build(vecs[:np_])
-        sentence_dense = DenseIndex.build(vecs[np_ : np_ + ns])
-        note_dense = DenseIndex.build(vecs[np_ + ns :])
-        passage_kw = KeywordIndex.build([p.text for p in passages], bm25_params)
-        note_kw = KeywordIndex.build([n["text"] for n in notes], bm25_params)
-
+        """Write a built index (documents, passages, notes; passage, sentence and note vectors;
+        passage and note keyword indexes) into a staging folder, fsync it, write the manifest
+        last, swap it in, and load it back. ``files``: the corpus files it was built from."""
+        passage_dense, sentence_dense, note_dense = dense
+        passage_kw, note_kw = keywords
+        t0 = started
+        np_, ns = len(passages), len(sentence_dense)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         for gone in remove_leftovers(self.path.parent, (f".tmp-{self.path.name}", f".old-{self.path.name}")):
             logger.info("removed '%s', left by a build that did not finish", gone)

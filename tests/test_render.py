@@ -90,7 +90,7 @@ from html.parser import HTMLParser  # noqa: E402
 from hypothesis import example, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from qa.render import _markup, context_href, render_conversation, render_document  # noqa: E402
+from qa.render import context_href, markup, render_conversation, render_document  # noqa: E402
 
 VOID = {"meta", "br", "img", "link"}
 
@@ -130,7 +130,7 @@ def check(html: str) -> str:
 @example("", [(0, 0)], [0])
 def test_markup_nests_and_keeps_every_character(text, spans, points):
     ranges = [(a, b, f'<span class="r{i}">', "</span>") for i, (a, b) in enumerate(spans)]
-    html = _markup(text, ranges, [(o, "<sup>*</sup>") for o in points])
+    html = markup(text, ranges, [(o, "<sup>*</sup>") for o in points])
     got = check(html)
     assert got.replace("*", "") == text.replace("*", "")
 

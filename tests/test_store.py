@@ -259,9 +259,12 @@ def test_two_builds_swapping_at_once_both_succeed(built, embedder):
 
     store._swap_in = racing_swap
 
+    from qa.indexing import build_index
+
     def build():
         try:
-            store.build(settings.corpus_dir, embedder, passage_params=settings.passages, bm25_params=settings.bm25)
+            build_index(store, settings.corpus_dir, embedder, passage_params=settings.passages,
+                        bm25_params=settings.bm25)
         except BaseException as exc:  # noqa: BLE001 - the test reports it
             errors.append(exc)
 

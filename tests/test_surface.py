@@ -27,7 +27,7 @@ def test_every_setting_is_documented_in_the_readme():
 
 
 def test_no_pickle_anywhere():
-    for path in Path(qa.__file__).parent.glob("*.py"):
+    for path in Path(qa.__file__).parent.rglob("*.py"):
         src = path.read_text(encoding="utf-8")
         assert not re.search(r"\bimport pickle\b|allow_pickle=True", src), path.name
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qa.errors import IndexError_, QuestionFileError
+from qa.errors import QuestionFileError
 
 logger = logging.getLogger(__name__)
 
@@ -146,32 +146,17 @@ def doc_rankings(engine: Any, texts: list[str], *, depth: int = DEPTH, n_docs: i
 
 
 def _open_engine(bench: Benchmark, settings: Any, *, show_progress: bool) -> Any:
-    from qa.embedding import load_embedder, torch_embedder
+    from qa.embedding import load_embedder
     from qa.engine import Engine
+    from qa.indexing import open_documents_index
     from qa.reading.records import plain_document
-    from qa.store import IndexStore
 
     docs = [plain_document(did, title, text) for did, title, text in bench.docs]
     digest = hashlib.sha256("".join(f"{d.doc_id}\0{d.sha256}\n" for d in docs).encode()).hexdigest()[:12]
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", bench.name)[:40]
     index_path = settings.index_dir / f"bench-{slug}-{digest}"
     embedder = load_embedder(settings)  # the query path the settings choose, as in qa ask
-    store = IndexStore(index_path)
-    index = None
-    if (index_path / "manifest.json").is_file():
-        try:
-            manifest = store.read_manifest()
-            store.check(manifest, model_sha256=embedder.hash, model_name=settings.model,
-                        passage_params=settings.passages, bm25_params=settings.bm25)
-            index = store.load()
-        except IndexError_ as exc:
-            logger.warning("rebuilding the benchmark index: %s", exc)
-    if index is None:
-        logger.warning("indexing %d documents of %s at %s (once; later runs load it)", len(docs), bench.name, index_path)
-        # built with sentence-transformers, the reference, like the reading's index
-        builder = embedder if embedder.backend == "torch" else torch_embedder(settings)
-        index = store.build(Path("."), builder, passage_params=settings.passages, bm25_params=settings.bm25,
-                            batch_size=settings.batch_size, documents=docs, show_progress=show_progress)
+    index, _ = open_documents_index(index_path, docs, settings, embedder=embedder, show_progress=show_progress)
     return Engine(index, embedder, settings=settings)
 
 

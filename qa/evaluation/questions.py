@@ -23,7 +23,6 @@ from qa.models import QAModel
 __all__ = ["BadLine", "EvalQuestion", "KNOWN_COLUMNS", "read_questions"]
 
 KNOWN_COLUMNS = ("id", "question", "evidence", "footnotes", "type", "answer", "notes", "document")
-LIST_SEPARATOR = " || "
 
 
 class EvalQuestion(QAModel):

@@ -17,7 +17,7 @@ import numpy as np
 
 from qa.config import RankingParams
 
-__all__ = ["convex", "rrf"]
+__all__ = ["convex", "note_scores", "rrf"]
 
 
 def convex(
@@ -47,6 +47,13 @@ def convex(
     body = (1 - lam) * body_dense + lam * lexical_passage
     by_note = fused > body + 1e-9
     return fused.astype(np.float32), by_note
+
+
+def note_scores(dense_note: np.ndarray, lexical_note: np.ndarray, params: RankingParams) -> np.ndarray:
+    """Each note's own score, as ``convex`` mixes a passage's: (1 - lexical_weight) * cosine +
+    lexical_weight * keyword score. It picks the sentence that cites the note carrying a passage."""
+    lam = params.lexical_weight
+    return ((1 - lam) * dense_note + lam * lexical_note).astype(np.float32)
 
 
 def rrf(rankings: Sequence[Sequence[int]], *, k: int = 60) -> dict[int, float]:

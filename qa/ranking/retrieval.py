@@ -14,7 +14,6 @@ import json
 import logging
 import re
 import unicodedata
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,27 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("đ", "dj")
 
 
+_LANGUAGES = {
+    "en": "EN", "english": "EN", "en_plus": "EN_PLUS", "english_plus": "EN_PLUS", "de": "GERMAN",
+    "german": "GERMAN", "nl": "DUTCH", "dutch": "DUTCH", "fr": "FRENCH", "french": "FRENCH",
+    "es": "SPANISH", "spanish": "SPANISH", "pt": "PORTUGUESE", "portuguese": "PORTUGUESE",
+    "it": "ITALIAN", "italian": "ITALIAN", "ru": "RUSSIAN", "russian": "RUSSIAN", "sv": "SWEDISH",
+    "swedish": "SWEDISH", "no": "NORWEGIAN", "norwegian": "NORWEGIAN", "zh": "CHINESE",
+    "chinese": "CHINESE", "tr": "TURKISH", "turkish": "TURKISH", "ko": "KOREAN", "korean": "KOREAN",
+    "da": "DANISH", "danish": "DANISH",
+}
+
+
+def _stopwords(language: str) -> tuple[str, ...]:
+    """bm25s's stopword list for a language code or name (its public ``bm25s.stopwords``)."""
+    import bm25s.stopwords
+
+    name = _LANGUAGES.get(language.lower())
+    if name is None:
+        raise ValueError(f"No stopword list for {language!r}; known: {', '.join(sorted(_LANGUAGES))}")
+    return tuple(getattr(bm25s.stopwords, f"STOPWORDS_{name}"))
+
+
 class Tokenizer:
     """Words of two or more letters, folded, without stopwords, stemmed."""
 
@@ -48,9 +68,7 @@ class Tokenizer:
 
             self._stem = Stemmer.Stemmer(stemmer).stemWords
         if stopwords:
-            from bm25s.tokenization import _infer_stopwords
-
-            self._stop = frozenset(_infer_stopwords(stopwords))
+            self._stop = frozenset(_stopwords(stopwords))
         else:
             self._stop = frozenset()
 
@@ -187,8 +205,3 @@ class DenseIndex:
         k = max(1, min(k, len(self)))
         scores, rows = self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)  # type: ignore[attr-defined]
         return np.asarray(scores), np.asarray(rows)
-
-
-@lru_cache(maxsize=8)
-def tokenizer_for(stemmer: str, stopwords: str) -> Tokenizer:
-    return Tokenizer(stemmer=stemmer, stopwords=stopwords)

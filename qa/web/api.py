@@ -20,7 +20,11 @@ from fastapi.responses import (  # noqa: E402
 )
 from pydantic import BaseModel, ConfigDict, Field, ValidationError  # noqa: E402
 
-from qa.config import Settings  # noqa: E402
+from qa.config import (  # noqa: E402
+    DEFAULT_TOP_K,
+    MAX_TOP_K,
+    Settings,  # noqa: E402
+)
 from qa.errors import QuestionError  # noqa: E402
 from qa.web.watch import ReadingWatch  # noqa: E402
 
@@ -38,7 +42,7 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str
-    top_k: int = Field(default=5, ge=1, le=20)
+    top_k: int = Field(default=DEFAULT_TOP_K, ge=1, le=MAX_TOP_K)
     documents: list[str] | None = None
 
 

@@ -19,7 +19,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
-from qa.config import Settings  # noqa: E402
+from qa.config import (
+    MAX_TOP_K,  # noqa: E402
+    Settings,  # noqa: E402
+)
 from qa.engine import Engine  # noqa: E402
 from qa.errors import QuestionError, QuestionFileError  # noqa: E402
 from qa.models import Answer  # noqa: E402
@@ -136,7 +139,7 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
     def api_ask(question: str, top_k: int = settings.top_k, documents: list[str] | None = None) -> dict[str, Any]:
         """Answer a question from the reading: the Answer JSON (ranked passages, highlight, citations)."""
         if isinstance(top_k, int | float) and not isinstance(top_k, bool):
-            top_k = min(max(int(top_k), 1), 20)  # the slider's range is narrower; clients may send any number
+            top_k = min(max(int(top_k), 1), MAX_TOP_K)  # the slider's range is narrower; clients may send any number
         try:
             req = AskRequest.model_validate({"question": question, "top_k": top_k, "documents": documents or None})
         except ValidationError as exc:
@@ -238,7 +241,7 @@ def widget(watch: ReadingWatch, settings: Settings) -> gr.Blocks:
 
     def read_params(request: gr.Request) -> dict[str, Any]:
         query = dict(request.query_params) if request else {}
-        k = _int_param(query.get("k"), WIDGET_TOP_K, 1, 20)
+        k = _int_param(query.get("k"), WIDGET_TOP_K, 1, MAX_TOP_K)
         documents = [d.strip() for d in (query.get("doc") or "").split(",") if d.strip()]
         return {"k": k, "documents": documents or None}
 
