@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from qa.config import Settings, load_settings
+from qa.embedding import Embedder
 from qa.errors import QuestionError
 from qa.indexing import open_index
 from qa.models import Answer, AnswerPassage, Document
@@ -47,7 +48,7 @@ class Engine:
     def __init__(
         self,
         index: Index,
-        embedder: Any,
+        embedder: Embedder,
         *,
         settings: Settings,
         clock: Callable[[], float] = time.perf_counter,
@@ -86,7 +87,7 @@ class Engine:
         rebuild: bool = False,
         auto_rebuild: bool = True,
         show_progress: bool = False,
-        embedder: Any = None,
+        embedder: Embedder | None = None,
     ) -> Engine:
         """Load the index named by the settings, building it first when needed.
 

@@ -27,6 +27,7 @@ __all__ = [
     "IndexMismatchError",
     "IndexNotFoundError",
     "ModelError",
+    "PageNotFoundError",
     "QAError",
     "QuestionError",
     "QuestionFileError",
@@ -44,6 +45,10 @@ class ConfigError(QAError):
 
 class DocumentError(QAError):
     pass
+
+
+class PageNotFoundError(DocumentError):
+    """A page asked of a reading that it does not have."""
 
 
 class ModelError(QAError):

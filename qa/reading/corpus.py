@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["SUPPORTED_SUFFIXES", "check_corpus_dir", "read_corpus", "read_document", "read_utf8"]
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf")  # TEXT_READERS' and PDF
 
 # --------------------------------------------------------------------------- entry points
 
@@ -87,22 +87,28 @@ def read_utf8(path: Path, error: type[QAError]) -> tuple[bytes, str]:
         raise error(f"'{path}' is not UTF-8 text (byte {exc.start}). Save it as UTF-8.") from exc
 
 
+Reader = Callable[..., Document]  # (source text, *, doc_id, source_path, sha256) -> Document
+
+# The readers of text files, by suffix: a new format is one entry here and its module.
+TEXT_READERS: dict[str, Reader] = {".txt": read_text, ".md": read_markdown, ".markdown": read_markdown}
+
+
 def read_document(
     path: Path, *, doc_id: str | None = None, on_page: Callable[[int, int], None] | None = None
 ) -> Document:
     """Read one file by its suffix (``.txt`` as PDF-extracted text, ``.md`` as Markdown, ``.pdf``
     by its layout: ``qa.reading.pdf``, which calls ``on_page(done, total)`` as it goes)."""
-    if path.suffix.lower() == ".pdf":
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
         from qa.reading.pdf import read_pdf
 
         return read_pdf(path, doc_id=doc_id, on_page=on_page)
+    reader = TEXT_READERS.get(suffix)
+    if reader is None:
+        raise DocumentError(f"'{path}': no reader for '{suffix}' files (readable: {', '.join(SUPPORTED_SUFFIXES)}).")
     raw, source = read_utf8(path, DocumentError)
     if not source.strip():
         raise DocumentError(f"'{path}' is empty.")
-    doc_id = doc_id or path.stem
-    sha = hashlib.sha256(raw).hexdigest()
-    if path.suffix.lower() in (".md", ".markdown"):
-        return read_markdown(source, doc_id=doc_id, source_path=str(path), sha256=sha)
-    return read_text(source, doc_id=doc_id, source_path=str(path), sha256=sha)
+    return reader(source, doc_id=doc_id or path.stem, source_path=str(path), sha256=hashlib.sha256(raw).hexdigest())
 
 

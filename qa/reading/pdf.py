@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qa.errors import DocumentError
+from qa.errors import DocumentError, PageNotFoundError
 from qa.models import Artefact, Document
 from qa.reading.layout import TERMINAL, Block, Line, Note, Piece, emit, finish
 
@@ -585,7 +585,7 @@ def render_page_png(path: Path, index: int, *, sha256: str, width: int = 900) ->
     pdf = pypdfium2.PdfDocument(raw)
     try:
         if not 0 <= index < len(pdf):
-            raise DocumentError(f"'{path}' has no page {index + 1}.")
+            raise PageNotFoundError(f"'{path}' has no page {index + 1}.")
         page = pdf[index]
         scale = width / max(page.get_width(), 1.0)
         image = page.render(scale=scale).to_pil()

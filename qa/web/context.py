@@ -20,7 +20,7 @@ from fastapi.responses import (  # noqa: E402
 )
 
 from qa.config import Settings  # noqa: E402
-from qa.errors import DocumentError  # noqa: E402
+from qa.errors import DocumentError, PageNotFoundError  # noqa: E402
 from qa.render import render_document  # noqa: E402
 from qa.web.security import csp  # noqa: E402
 from qa.web.watch import ReadingWatch  # noqa: E402
@@ -79,7 +79,7 @@ def context_router(watch: ReadingWatch, settings: Settings, context_css: str) ->
         try:
             png = _page_png(Path(d.source_path), i, d.sha256, render_page_png)
         except DocumentError as exc:
-            return PlainTextResponse(str(exc), status_code=404 if "no page" in str(exc) else 409)
+            return PlainTextResponse(str(exc), status_code=404 if isinstance(exc, PageNotFoundError) else 409)
         return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
     return router
