@@ -286,7 +286,7 @@ def open_engine(ds: Dataset, settings: Any, embedder: Any, cache: Path) -> tuple
 # --------------------------------------------------------------------------- metrics
 
 
-from qa.evaluation.judge import answer_hit, hit_at, ndcg_at, recall_at, rr_at  # noqa: E402  (one implementation)
+from qa.evaluation.metrics import answer_hit, hit_at, ndcg_at, recall_at, rr_at  # noqa: E402  (one implementation)
 
 
 def per_query_metrics(ds: Dataset, runs: dict[str, list[str]]) -> dict[str, dict[str, float]]:

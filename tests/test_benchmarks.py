@@ -9,7 +9,7 @@ import random
 import pytest
 from conftest import DATA
 
-from qa.evaluation.judge import ndcg_at, recall_at, rr_at
+from qa.evaluation.metrics import ndcg_at, recall_at, rr_at
 
 
 def test_metrics_agree_with_pytrec_eval():

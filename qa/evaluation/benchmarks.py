@@ -165,7 +165,7 @@ def run_benchmark(
     show_progress: bool = False, on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Score the engine on a BEIR folder or a SQuAD file; return the summary."""
-    from qa.evaluation.judge import answer_hit, hit_at, ndcg_at, recall_at, rr_at
+    from qa.evaluation.metrics import answer_hit, hit_at, ndcg_at, recall_at, rr_at
 
     bench = load_beir(path, split) if kind == "beir" else load_squad(path)
     n_all = len(bench.questions)

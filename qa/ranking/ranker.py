@@ -1,0 +1,206 @@
+"""The ranker: for one question over one index, the candidate passages, their fused scores
+(``qa.ranking.fusion``), and for each returned passage its best sentence (``highlight``), the
+notes it cites (``citations``) and whether it holds the kind of answer asked for
+(``answer_type``). The engine validates questions, encodes them and makes the Answer.
+
+For a question, every passage gets five signals (candidates only, on a large corpus): the
+cosine with the passage vector, with its best sentence, with its best cited note, and the
+normalised BM25 score of its text and of its best cited note; ``fusion.convex`` folds them into
+one score in [0, 1]. The best sentence of each returned passage is highlighted from
+precomputed sentence vectors plus keyword overlap; when a cited note carried the passage, the
+sentence that cites that note is highlighted instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from qa.config import RankingParams
+from qa.models import AnswerPassage
+from qa.ranking.answer_type import expected_type, holds_type
+from qa.ranking.citations import citations_for
+from qa.ranking.fusion import convex, note_scores
+from qa.ranking.highlight import asks_mask, best_sentence, highlight_for, sentence_at
+from qa.store import Index
+
+__all__ = ["Ranker", "Scores"]
+
+
+class Ranker:
+    """Ranks the passages of ``index`` for questions, with ``params``."""
+
+    def __init__(self, index: Index, params: RankingParams) -> None:
+        self.index = index
+        self.params = params
+        self._tok = index.passage_keywords.tokenizer
+        self._sentence_tokens: dict[int, frozenset[str]] = {}
+        self._all_notes_pos = [(row, labs) for row, labs in enumerate(index.passage_notes) if labs]
+        self._note_rows: dict[str, dict[str, int]] = {}
+        for row, n in enumerate(index.notes):
+            self._note_rows.setdefault(n["doc_id"], {})[n["label"]] = row
+        # the note rows each passage cites, as a padded table (-1: none) for vectorised maxima
+        width = max((len(labs) for labs in index.passage_notes), default=0)
+        self._cited = np.full((len(index.passage_notes), max(width, 1)), -1, np.int64)
+        for row, labs in enumerate(index.passage_notes):
+            self._cited[row, : len(labs)] = labs
+
+    def rank(
+        self, question: str, qvec: np.ndarray, top_k: int, mask: np.ndarray | None = None
+    ) -> tuple[list[AnswerPassage], bool]:
+        """The ``top_k`` best passages for a question (its vector ``qvec``), each with its best
+        sentence highlighted and the notes it cites; and whether the text answers it (the best
+        score reaches the threshold, and for a date or number question the highlight holds one).
+        ``mask``: the passage rows a document filter allows."""
+        idx = self.index
+        s = self.scores(question, qvec, mask)
+        order = np.argsort(-s.fused, kind="stable")[:top_k]
+        q_tokens = set(s.tokens)
+        ceiling = idx.passage_keywords.ceiling(list(q_tokens))
+        kind = expected_type(question)
+        passages: list[AnswerPassage] = []
+        for rank, j in enumerate(order, start=1):
+            row = int(s.cand[j])
+            p = idx.passages[row]
+            doc = idx.documents[p.doc_id]
+            first, last = int(s.firsts[j]), int(s.lasts[j])
+            lo = int(s.offsets[j])
+            overlap = np.array(
+                [self._sentence_overlap(r, q_tokens, ceiling) for r in range(first, last)], np.float32
+            )
+            note_scores = self._note_scores_by_sentence(p, s.note_fused)
+            # a source question is answered by a note: the best sentence that cites one
+            prefer = self._citing_sentences(p) if kind == "source" else None
+            s_idx = best_sentence(
+                s.sentence_scores[lo : lo + last - first], overlap, note_scores,
+                lexical_weight=self.params.highlight_overlap_weight, note_weight=self.params.note_weight,
+                prefer=prefer, asks=asks_mask(p),
+            )
+            passages.append(
+                AnswerPassage(
+                    rank=rank, passage_id=p.passage_id, score=round(float(s.fused[j]), 4),
+                    document=p.doc_id, title=doc.title, pages=p.pages,
+                    char_start=p.start, char_end=p.end, line_start=p.line_start, line_end=p.line_end,
+                    text=p.text, highlight=highlight_for(p, s_idx), markers=p.markers,
+                    citations=citations_for(p, doc),
+                )
+            )
+        answered = bool(passages) and passages[0].score >= self.params.answer_threshold
+        if answered and kind in ("date", "number"):
+            top = passages[0]
+            h = top.highlight
+            notes = {m.label for m in top.markers if h.start <= m.offset <= h.end}
+            answered = holds_type(kind, h.text + " " + " ".join(c.text or "" for c in top.citations if c.label in notes))
+        return passages, answered
+
+    def scores(self, question: str, qvec: np.ndarray, mask: np.ndarray | None) -> Scores:
+        """Every candidate passage's fused score, and what the highlight needs of them."""
+        idx = self.index
+        tokens = self._tok(question)
+        lex_p_all = idx.passage_keywords.scores(tokens)
+        lex_n_all = idx.note_keywords.scores(tokens) if idx.notes else np.zeros(0, np.float32)
+        dense_n_all = idx.note_vectors.vectors @ qvec if idx.notes else np.zeros(0, np.float32)
+        note_fused = note_scores(dense_n_all, lex_n_all, self.params)
+        cand = self._candidates(qvec, lex_p_all, lex_n_all, dense_n_all)
+        if mask is not None:
+            allowed = np.flatnonzero(mask)
+            # a document filter ranks every passage of the chosen documents when they are few
+            cand = allowed if len(allowed) <= 4 * self.params.candidates else cand[mask[cand]]
+        if len(cand) == 0:
+            empty = np.zeros(0, np.float32)
+            return Scores(tokens, cand, empty, np.zeros(0, bool), empty, cand, cand, cand, note_fused)
+        dense_p = idx.passage_vectors.vectors[cand] @ qvec
+        firsts = idx.sentence_first[cand]
+        lasts = idx.sentence_first[cand + 1]
+        sizes = lasts - firsts
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        # the sentence rows of every candidate, in order: firsts[j] + 0 .. sizes[j] - 1
+        sent_rows = np.repeat(firsts - offsets, sizes) + np.arange(int(sizes.sum()))
+        sent_scores = idx.sentence_vectors.vectors[sent_rows] @ qvec
+        dense_s = np.maximum.reduceat(sent_scores, offsets)
+        dense_n, lex_n = self._cited_max(cand, dense_n_all), self._cited_max(cand, lex_n_all)
+        fused, by_note = convex(
+            dense_passage=dense_p, dense_sentence=dense_s, dense_note=dense_n,
+            lexical_passage=lex_p_all[cand], lexical_note=lex_n, params=self.params,
+        )
+        return Scores(tokens, cand, fused, by_note, sent_scores, offsets, firsts, lasts, note_fused)
+
+    def _cited_max(self, cand: np.ndarray, note_scores: np.ndarray) -> np.ndarray:
+        """For each candidate passage, the best score among the notes it cites (0 if none)."""
+        if not len(note_scores):
+            return np.zeros(len(cand), np.float32)
+        cited = self._cited[cand]
+        vals = np.where(cited >= 0, note_scores[np.maximum(cited, 0)], -np.inf).max(axis=1)
+        return np.where(np.isfinite(vals), vals, 0.0).astype(np.float32)
+
+    def _candidates(self, qvec: np.ndarray, lex_p: np.ndarray, lex_n: np.ndarray, dense_n: np.ndarray) -> np.ndarray:
+        idx = self.index
+        n = len(idx.passages)
+        c = self.params.candidates
+        if n <= 4 * c:
+            return np.arange(n)
+        rows: set[int] = set()
+        _, top_p = idx.passage_vectors.search(qvec[None, :], c)
+        rows.update(int(r) for r in top_p[0] if r >= 0)
+        _, top_s = idx.sentence_vectors.search(qvec[None, :], 3 * c)
+        rows.update(int(idx.sentence_passage[r]) for r in top_s[0] if r >= 0)
+        rows.update(int(r) for r in np.argpartition(-lex_p, c)[:c])
+        if len(dense_n):
+            best_notes = set(np.argsort(-np.maximum(dense_n, lex_n))[:c].tolist())
+            rows.update(row for row, labs in self._all_notes_pos if best_notes.intersection(labs))
+        return np.array(sorted(rows), dtype=np.int64)
+
+    def _citing_sentences(self, p: Any) -> np.ndarray:
+        """Which sentences of ``p`` carry a marker whose note has text."""
+        doc = self.index.documents[p.doc_id]
+        out = np.zeros(len(p.sentences), bool)
+        for m in p.markers:
+            note = doc.footnote(m.label)
+            i = sentence_at(p, m.offset)
+            if note is not None and not note.missing and i is not None:
+                out[i] = True
+        return out
+
+    def _note_scores_by_sentence(self, p: Any, note_fused: np.ndarray) -> np.ndarray:
+        """Best fused score of the notes each sentence of ``p`` cites (0 where it cites none)."""
+        out = np.zeros(len(p.sentences), np.float32)
+        if not len(note_fused) or not p.notes:
+            return out
+        rows = self._note_rows.get(p.doc_id, {})
+        for m in p.markers:
+            row = rows.get(m.label)
+            i = sentence_at(p, m.offset)
+            if row is not None and i is not None:
+                out[i] = max(out[i], float(note_fused[row]))
+        if p.kind == "note":
+            row = rows.get(p.notes[0])
+            if row is not None:
+                out[:] = float(note_fused[row])
+        return out
+
+    def _sentence_overlap(self, row: int, q_tokens: set[str], ceiling: float) -> float:
+        toks = self._sentence_tokens.get(row)
+        if toks is None:
+            p = self.index.passages[int(self.index.sentence_passage[row])]
+            a, b = p.sentences[row - int(self.index.sentence_first[int(self.index.sentence_passage[row])])]
+            toks = frozenset(self._tok(p.text[a:b]))
+            self._sentence_tokens[row] = toks
+        kw = self.index.passage_keywords
+        return sum(kw.idf_of(t) for t in q_tokens & toks) / ceiling if ceiling > 0 else 0.0
+
+
+@dataclass
+class Scores:
+    """The scores of one question's candidate passages."""
+
+    tokens: list[str]
+    cand: np.ndarray  # passage rows
+    fused: np.ndarray
+    by_note: np.ndarray
+    sentence_scores: np.ndarray  # cosines of the candidates' sentences, candidate by candidate
+    offsets: np.ndarray  # where each candidate's sentences start in sentence_scores
+    firsts: np.ndarray  # first sentence row of each candidate
+    lasts: np.ndarray
+    note_fused: np.ndarray  # fused score of every note row
