@@ -5,28 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 from collections import deque
 from functools import partial
 from typing import Any
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-import anyio  # noqa: E402
-from fastapi import APIRouter, Request  # noqa: E402
-from fastapi.responses import (  # noqa: E402
-    JSONResponse,
-)
-from pydantic import BaseModel, ConfigDict, Field, ValidationError  # noqa: E402
-
-from qa.config import (  # noqa: E402
-    DEFAULT_TOP_K,
-    MAX_TOP_K,
-    Settings,  # noqa: E402
-)
-from qa.errors import QuestionError  # noqa: E402
-from qa.web.watch import ReadingWatch  # noqa: E402
+from qa.config import DEFAULT_TOP_K, MAX_TOP_K, Settings
+from qa.errors import QuestionError
+from qa.web.watch import ReadingWatch
 
 logger = logging.getLogger(__name__)
 

@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from urllib.parse import urlencode
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-
-from fastapi import APIRouter  # noqa: E402
-from fastapi.responses import (  # noqa: E402
+from fastapi import APIRouter
+from fastapi.responses import (
     HTMLResponse,
     PlainTextResponse,
     Response,
 )
 
-from qa.config import Settings  # noqa: E402
-from qa.errors import DocumentError, PageNotFoundError  # noqa: E402
-from qa.render import render_document  # noqa: E402
-from qa.web.security import csp  # noqa: E402
-from qa.web.watch import ReadingWatch  # noqa: E402
+from qa.config import Settings
+from qa.errors import DocumentError, PageNotFoundError
+from qa.render import render_document
+from qa.web.security import csp
+from qa.web.watch import ReadingWatch
 
 logger = logging.getLogger(__name__)
 
