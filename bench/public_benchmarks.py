@@ -258,13 +258,15 @@ def open_engine(ds: Dataset, settings: Any, embedder: Any, cache: Path) -> tuple
     t0 = time.perf_counter()
     docs = [plain_document(did, title, text) for did, title, text in ds.docs]
     progress(f"{ds.name}: {len(docs)} documents read in {time.perf_counter() - t0:.1f} s")
-    if isinstance(embedder, VectorCache) and not (index_path / "manifest.json").is_file():
-        for old in sorted(cache.glob(f"{ds.name}-p*")):
-            embedder.harvest(old)
+    def harvest() -> None:  # before a build: vectors of earlier indexes of this dataset
+        if isinstance(embedder, VectorCache):
+            for old in sorted(cache.glob(f"{ds.name}-p*")):
+                embedder.harvest(old)
+
     t1 = time.perf_counter()
     # qa's own policy: loaded when it matches the model, parameters and documents, else built
     index, built = open_documents_index(index_path, docs, settings, embedder=embedder, builder=embedder,
-                                        show_progress=True)
+                                        show_progress=True, before_build=harvest)
     progress(f"{'built' if built else 'loaded'} {index_path} in {time.perf_counter() - t1:.1f} s")
     m = index.manifest
     engine = Engine(index, QueryCache(getattr(embedder, "inner", embedder)), settings=settings)

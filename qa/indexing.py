@@ -175,11 +175,12 @@ def _serve_as_it_is(store: IndexStore, why: IndexError_ | None, settings: Settin
 
 def open_documents_index(
     index_path: Path, documents: list[Document], settings: Settings, *, embedder: Any,
-    builder: Any | None = None, show_progress: bool = False,
+    builder: Any | None = None, show_progress: bool = False, before_build: Callable[[], None] | None = None,
 ) -> tuple[Index, bool]:
     """An index over documents made in memory (benchmark corpora) at ``index_path``: loaded when
     it was built for the same model, parameters and documents, else built with ``builder``
-    (default: sentence-transformers, the reference). Returns it and whether it was built now."""
+    (default: sentence-transformers, the reference), after ``before_build()``. Returns it and
+    whether it was built now."""
     store = IndexStore(index_path)
     want = {d.doc_id: d.sha256 for d in documents}
     if (index_path / "manifest.json").is_file():
@@ -197,6 +198,8 @@ def open_documents_index(
         from qa.embedding import torch_embedder
 
         builder = embedder if getattr(embedder, "backend", "torch") == "torch" else torch_embedder(settings)
+    if before_build is not None:
+        before_build()
     logger.warning("indexing %d documents at %s (once; later runs load it)", len(documents), index_path)
     index = build_index(store, Path("."), builder, passage_params=settings.passages, bm25_params=settings.bm25,
                         batch_size=settings.batch_size, documents=documents, show_progress=show_progress)

@@ -1,5 +1,5 @@
 """The HTTP API: ``POST /api/ask`` (the Answer JSON, a bounded wait for one of its slots, then 503
-"busy, try again") and ``GET /healthz``. Every refusal is translated here, once."""
+"busy, try again") and ``GET /healthz``. The API's refusals (415, 422, 503) are made here."""
 
 from __future__ import annotations
 
