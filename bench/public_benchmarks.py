@@ -288,19 +288,15 @@ def open_engine(ds: Dataset, settings: Any, embedder: Any, cache: Path) -> tuple
 # --------------------------------------------------------------------------- metrics
 
 
-from qa.evaluation.metrics import answer_hit, hit_at, ndcg_at, recall_at, rr_at  # noqa: E402  (one implementation)
+from qa.evaluation.benchmarks import list_scores  # noqa: E402  (one implementation: qa eval's)
+from qa.evaluation.metrics import answer_hit  # noqa: E402
 
 
 def per_query_metrics(ds: Dataset, runs: dict[str, list[str]]) -> dict[str, dict[str, float]]:
     """metric -> {qid: value}; a question with no run (not askable) scores 0."""
     out: dict[str, dict[str, float]] = {}
     for qid, _ in ds.questions:
-        ranked, rels = runs.get(qid, []), ds.qrels[qid]
-        if ds.name == "scifact":
-            vals = {"ndcg@10": ndcg_at(ranked, rels, 10), "recall@100": recall_at(ranked, rels, 100),
-                    "mrr@10": rr_at(ranked, rels, 10)}
-        else:
-            vals = {"r@1": hit_at(ranked, rels, 1), "r@5": hit_at(ranked, rels, 5), "mrr@10": rr_at(ranked, rels, 10)}
+        vals = list_scores("beir" if ds.name == "scifact" else "squad", runs.get(qid, []), ds.qrels[qid])
         for name, v in vals.items():
             out.setdefault(name, {})[qid] = v
     return out

@@ -226,8 +226,9 @@ def _eval_questions(
 ) -> None:
     from qa.evaluation.batch import answer_items, judge_run
     from qa.evaluation.questions import BadLine, EvalQuestion, read_questions
+    from qa.evaluation.runs import results_csv, results_jsonl
     from qa.files import atomic_write_text
-    from qa.report import results_csv, results_html, results_jsonl
+    from qa.report import results_html
 
     items, warnings = read_questions(file)
     for w in warnings:
@@ -312,8 +313,9 @@ def _compare(paths: tuple[Path, Path], report_path: Path | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from qa.evaluation.runs import compare_runs
     from qa.files import atomic_write_text
-    from qa.report import compare_html, compare_runs
+    from qa.report import compare_html
 
     a, b = (_read_run(p) for p in paths)
     cmp = compare_runs(a, b)

@@ -223,15 +223,16 @@ class IndexStore:
                 artifacts={name: sha256_file(staging / name) for name in _index_files(staging)},
             )
             atomic_write_text(staging / "manifest.json", manifest.model_dump_json(indent=2))
-            self._swap_in(staging)
+            self.swap_in(staging)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         logger.info("index built at %s in %.1f s (%d passages)", self.path, clock() - t0, np_)
         return self.load(expect_model=None)
 
-    def _swap_in(self, staging: Path) -> None:
-        # one swap at a time: two builds finishing together each moved the other's index away
+    def swap_in(self, staging: Path) -> None:
+        """Put a finished staging folder in the index's place, one swap at a time (two builds
+        finishing together each moved the other's index away); the old index is removed."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with folder_lock(self._lock_path):
             old = None

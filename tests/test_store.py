@@ -251,13 +251,13 @@ def test_two_builds_swapping_at_once_both_succeed(built, embedder):
     store = IndexStore(settings.index_path)
     errors: list[BaseException] = []
     go = threading.Barrier(2)
-    real = store._swap_in
+    real = store.swap_in
 
     def racing_swap(staging):
         go.wait()
         real(staging)
 
-    store._swap_in = racing_swap
+    store.swap_in = racing_swap
 
     from qa.indexing import build_index
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from qa.errors import QuestionFileError
-from qa.evaluation.judge import judge, summarize
+from qa.evaluation.judge import Verdict, judge, summarize
 from qa.evaluation.questions import BadLine, EvalQuestion
 from qa.models import Answer
 
@@ -150,11 +150,11 @@ class EvalRun:
 
     items: list[EvalQuestion | BadLine]
     answers: list[Answer | None]
-    verdicts: list[dict[str, object] | None]
+    verdicts: list[Verdict | None]
     summary: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def judged(self) -> list[tuple[EvalQuestion, Answer, dict[str, object] | None]]:
+    def judged(self) -> list[tuple[EvalQuestion, Answer, Verdict | None]]:
         return [
             (q, a, v) for q, a, v in zip(self.items, self.answers, self.verdicts, strict=True)
             if isinstance(q, EvalQuestion) and a is not None
@@ -164,7 +164,7 @@ class EvalRun:
 def judge_run(items: Sequence[EvalQuestion | BadLine], lines: Sequence[str], *, info: dict[str, Any] | None = None) -> EvalRun:
     """Verdicts and the summary for answered items (the lines of :func:`answer_items`)."""
     answers: list[Answer | None] = []
-    verdicts: list[dict[str, object] | None] = []
+    verdicts: list[Verdict | None] = []
     for item, line in zip(items, lines, strict=True):
         if isinstance(item, BadLine):
             answers.append(None)

@@ -160,12 +160,23 @@ def _open_engine(bench: Benchmark, settings: Any, *, show_progress: bool) -> Any
     return Engine(index, embedder, settings=settings)
 
 
+def list_scores(kind: str, ranked: list[str], relevant: dict[str, int]) -> dict[str, float]:
+    """One question's ranked-list metrics as the benchmark reports them: nDCG@10, recall@100 and
+    MRR@10 for BEIR; R@1, R@5 and MRR@10 for SQuAD."""
+    from qa.evaluation.metrics import hit_at, ndcg_at, recall_at, rr_at
+
+    if kind == "beir":
+        return {"ndcg@10": ndcg_at(ranked, relevant, 10), "recall@100": recall_at(ranked, relevant, 100),
+                "mrr@10": rr_at(ranked, relevant, 10)}
+    return {"r@1": hit_at(ranked, relevant, 1), "r@5": hit_at(ranked, relevant, 5), "mrr@10": rr_at(ranked, relevant, 10)}
+
+
 def run_benchmark(
     path: Path, kind: str, settings: Any, *, split: str = "test", limit: int | None = None,
     show_progress: bool = False, on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Score the engine on a BEIR folder or a SQuAD file; return the summary."""
-    from qa.evaluation.metrics import answer_hit, hit_at, ndcg_at, recall_at, rr_at
+    from qa.evaluation.metrics import answer_hit
 
     bench = load_beir(path, split) if kind == "beir" else load_squad(path)
     n_all = len(bench.questions)
@@ -180,14 +191,8 @@ def run_benchmark(
         per_q.setdefault(name, []).append(value)
 
     for qid, docs in zip(qids, ranked, strict=True):
-        rels = bench.qrels[qid]
-        if kind == "beir":
-            add("ndcg@10", ndcg_at(docs, rels, 10))
-            add("recall@100", recall_at(docs, rels, 100))
-        else:
-            add("r@1", hit_at(docs, rels, 1))
-            add("r@5", hit_at(docs, rels, 5))
-        add("mrr@10", rr_at(docs, rels, 10))
+        for name, value in list_scores(kind, docs, bench.qrels[qid]).items():
+            add(name, value)
     if kind == "squad":
         answers = engine.ask_many(texts, top_k=1, ids=qids)
         for qid, a in zip(qids, answers, strict=True):

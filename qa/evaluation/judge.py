@@ -13,15 +13,32 @@ import re
 import statistics
 import unicodedata
 from collections.abc import Sequence
+from typing import NotRequired, TypedDict
 
 from qa.evaluation.questions import EvalQuestion
 from qa.models import Answer, AnswerPassage, Citation
 
-__all__ = ["holds", "judge", "normalize_words", "summarize"]
+__all__ = ["Verdict", "holds", "judge", "normalize_words", "summarize"]
 
 _WORDS = re.compile(r"\w+", re.UNICODE)
 MOST = 0.5
 MIN_PARTIAL_WORDS = 8  # shorter quotes must be held whole
+
+
+class Verdict(TypedDict):
+    """One question judged: the rank of the first passage holding the evidence (None when not in
+    the top k), whether the top passage's highlight holds it and the expected notes are cited
+    (None when the question gives nothing to check), and what the engine answered."""
+
+    id: str
+    rank: int | None
+    highlight_ok: bool | None
+    citation_ok: bool | None
+    answered: bool
+    answerable: bool
+    took_ms: float
+    has_gold: NotRequired[bool]  # False: answerable but no evidence to look for (absent: True)
+    top_score: NotRequired[float | None]
 
 
 def normalize_words(text: str) -> list[str]:
@@ -85,7 +102,7 @@ def _passage_holds(q: EvalQuestion, p: AnswerPassage) -> tuple[bool, str | None]
     return False, None
 
 
-def judge(q: EvalQuestion, answer: Answer, *, k: int = 10) -> dict[str, object]:
+def judge(q: EvalQuestion, answer: Answer, *, k: int = 10) -> Verdict:
     """Per-question verdict: rank of the first passage holding the evidence (None if not in the
     top k), whether the top passage's highlight holds it, whether expected notes are cited."""
     rank = None
@@ -114,24 +131,24 @@ def judge(q: EvalQuestion, answer: Answer, *, k: int = 10) -> dict[str, object]:
         shown = hit_passage or (answer.passages[0] if answer.passages else None) or _Empty()
         cited = {c.label for c in shown.citations} | {c.refers_to for c in shown.citations if c.refers_to}
         citation_ok = set(q.footnotes) <= cited
-    return {
-        "id": q.id,
-        "rank": rank,
-        "highlight_ok": highlight_ok,
-        "citation_ok": citation_ok,
-        "answered": answer.answered,
-        "answerable": q.answerable,
-        "has_gold": bool(q.evidence),
-        "top_score": answer.passages[0].score if answer.passages else None,
-        "took_ms": answer.took_ms,
-    }
+    return Verdict(
+        id=q.id,
+        rank=rank,
+        highlight_ok=highlight_ok,
+        citation_ok=citation_ok,
+        answered=answer.answered,
+        answerable=q.answerable,
+        has_gold=bool(q.evidence),
+        top_score=answer.passages[0].score if answer.passages else None,
+        took_ms=answer.took_ms,
+    )
 
 
 class _Empty:
     citations: list[Citation] = []
 
 
-def summarize(verdicts: Sequence[dict[str, object]]) -> dict[str, float | int | None]:
+def summarize(verdicts: Sequence[Verdict]) -> dict[str, float | int | None]:
     """hit@1/3/5, MRR@10, highlight and citation accuracy, answered rates, latency."""
     gold = [v for v in verdicts if v["answerable"]]
     unans = [v for v in verdicts if not v["answerable"]]
@@ -147,16 +164,16 @@ def summarize(verdicts: Sequence[dict[str, object]]) -> dict[str, float | int | 
     }
     out["with_evidence"] = len(ranks)
     for k in (1, 3, 5):
-        out[f"hit@{k}"] = rate([r is not None and int(r) <= k for r in ranks])  # type: ignore[call-overload]
+        out[f"hit@{k}"] = rate([r is not None and r <= k for r in ranks])
     out["mrr@10"] = (
-        round(sum(1.0 / int(r) for r in ranks if r is not None and int(r) <= 10) / len(ranks), 4)  # type: ignore[call-overload]
+        round(sum(1.0 / r for r in ranks if r is not None and r <= 10) / len(ranks), 4)
         if ranks else None
     )
     out["highlight_accuracy"] = rate([bool(v["highlight_ok"]) for v in gold if v["highlight_ok"] is not None])
     out["citation_accuracy"] = rate([bool(v["citation_ok"]) for v in gold if v["citation_ok"] is not None])
     out["answered_rate_answerable"] = rate([bool(v["answered"]) for v in gold])
     out["answered_rate_unanswerable"] = rate([bool(v["answered"]) for v in unans])
-    lat = sorted(float(v["took_ms"]) for v in verdicts)  # type: ignore[arg-type]
+    lat = sorted(v["took_ms"] for v in verdicts)
     if lat:
         out["latency_p50_ms"] = round(statistics.median(lat), 2)
         out["latency_p95_ms"] = round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 2)

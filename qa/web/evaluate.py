@@ -85,8 +85,9 @@ def evaluate_file(
 
     from qa.evaluation.batch import answer_items, judge_run, read_done
     from qa.evaluation.questions import BadLine, EvalQuestion, read_questions
+    from qa.evaluation.runs import result_rows, results_csv, results_jsonl
     from qa.files import atomic_write_text, sha256_file
-    from qa.report import questions_html, result_rows, results_csv, results_html, results_jsonl, summary_html
+    from qa.report import questions_html, results_html, summary_html
 
     web = settings.web
     path = uploaded_file(file, uploaded)
