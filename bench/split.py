@@ -3,9 +3,12 @@
     python bench/split.py bench/data/essay_questions.jsonl            # writes <name>.split.json once
     python bench/split.py bench/data/essay_questions.jsonl --write DIR # DIR/dev.jsonl and DIR/test.jsonl
 
-The split is made once (seed 13, half of the lines to each side, by line order after a
-shuffle) and kept in ``<file>.split.json`` beside the file; later calls read it, so that a
-question never changes sides.
+The split is made once and kept in ``<file>.split.json`` beside the file; later calls read it,
+so that a question never changes sides. It is stratified: the questions of each style
+(``type``) and language (the ``[lang:xx]`` tag that begins ``notes``; English without one) are
+shuffled with seed 13 and dealt to dev and test in turn, so both sides hold every style and
+language in the same proportions. (bench/data/essay_questions.split.json was made before, by
+one shuffle of all lines, and is kept as it is.)
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 from pathlib import Path
 
 SEED = 13
@@ -28,10 +32,21 @@ def split_of(path: Path) -> dict[str, list[str]]:
         if unknown:
             raise SystemExit(f"{path}: ids {unknown} are in no side of {record}; give new questions a side by hand")
         return split
-    order = ids[:]
-    random.Random(SEED).shuffle(order)
-    half = len(order) // 2
-    split = {"seed": SEED, "dev": sorted(order[:half]), "test": sorted(order[half:])}  # type: ignore[dict-item]
+    strata: dict[tuple[str, str], list[str]] = {}
+    for x in lines:
+        row = json.loads(x)
+        lang = re.match(r"\s*\[lang:([\w-]+)\]", str(row.get("notes") or ""))
+        strata.setdefault((str(row.get("type") or ""), lang.group(1) if lang else "en"), []).append(str(row.get("id")))
+    rng = random.Random(SEED)
+    sides: tuple[list[str], list[str]] = ([], [])
+    turn = 0
+    for key in sorted(strata):
+        group = strata[key]
+        rng.shuffle(group)
+        for qid in group:
+            sides[turn % 2].append(qid)
+            turn += 1
+    split = {"seed": SEED, "stratified_by": ["type", "lang"], "dev": sorted(sides[0]), "test": sorted(sides[1])}  # type: ignore[dict-item]
     record.write_text(json.dumps(split, indent=1) + "\n", encoding="utf-8")
     return split
 

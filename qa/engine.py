@@ -14,11 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from qa.config import Settings, load_settings
+from qa.config import RankingParams, Settings, load_settings
 from qa.embedding import Embedder
 from qa.errors import QuestionError
 from qa.indexing import open_index
 from qa.models import Answer, Document
+from qa.ranking.language import LanguageGuide
 from qa.ranking.ranker import Ranker
 from qa.reading.corpus import check_corpus_dir
 from qa.store import Index
@@ -43,13 +44,37 @@ class Engine:
         *,
         settings: Settings,
         clock: Callable[[], float] = time.perf_counter,
+        multilingual: Any | None = None,
     ) -> None:
+        """``multilingual``: the second encoder (``qa.embedding.e5``), used for questions not in
+        the reading's language when the index holds its vectors."""
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self.params = settings.ranking
         self._clock = clock
         self.ranker = Ranker(index, settings.ranking)
+        built = index.manifest.multilingual
+        # the second encoder serves only over its own vectors (a read-only index may hold none, or others)
+        self.multilingual = multilingual if built is not None and multilingual is not None \
+            and built.model_sha256 == multilingual.hash and index.multilingual is not None else None
+        self.foreign_ranker: Ranker | None = None
+        self._guide: LanguageGuide | None = None
+        if self.multilingual is not None:
+            from qa.embedding.e5 import COSINE_FLOOR
+
+            self.foreign_ranker = Ranker(index, _foreign_params(settings.ranking), vectors=index.multilingual,
+                                         cosine_floor=COSINE_FLOOR)
+
+    @property
+    def params(self) -> RankingParams:
+        """The ranking parameters; setting them re-ranks every later question (benchmarks try several)."""
+        return self.ranker.params
+
+    @params.setter
+    def params(self, value: RankingParams) -> None:
+        self.ranker.params = value
+        if self.foreign_ranker is not None:
+            self.foreign_ranker.params = _foreign_params(value)
 
     @property
     def query_model(self) -> dict[str, Any]:
@@ -81,8 +106,12 @@ class Engine:
             from qa.embedding import load_embedder
 
             embedder = load_embedder(settings)
-        index = open_index(settings, embedder, rebuild=rebuild, auto_rebuild=auto_rebuild, show_progress=show_progress)
-        return cls(index, embedder, settings=settings)
+        from qa.embedding.e5 import load_multilingual
+
+        multilingual = load_multilingual(settings)
+        index = open_index(settings, embedder, rebuild=rebuild, auto_rebuild=auto_rebuild, show_progress=show_progress,
+                           multilingual=multilingual)
+        return cls(index, embedder, settings=settings, multilingual=multilingual)
 
     # -- public API -----------------------------------------------------------
 
@@ -136,8 +165,9 @@ class Engine:
         t0 = self._clock()
         text = self.validate(question)
         mask = self._check_documents(documents)
-        qvec = self.embedder.encode([text], batch_size=1)
-        return self._answer(text, qvec[0], top_k or self.settings.top_k, mask, t0, id)
+        language = self.language_of(text)
+        qvec = self._encode([text], language, 1)
+        return self._answer(text, qvec[0], top_k or self.settings.top_k, mask, t0, id, language)
 
     def ask_many(
         self,
@@ -173,11 +203,17 @@ class Engine:
         for b in range(0, len(valid), step):
             chunk = valid[b : b + step]
             t0 = self._clock()
-            vecs = self.embedder.encode([t for _, t in chunk], batch_size=bs, show_progress=False)
+            languages = [self.language_of(t) for _, t in chunk]
+            vecs: list[np.ndarray] = [np.zeros(0, np.float32)] * len(chunk)
+            for lang in dict.fromkeys(languages):  # each encoder once per chunk
+                rows = [j for j, x in enumerate(languages) if x == lang]
+                got = self._encode([chunk[j][1] for j in rows], lang, bs)
+                for j, vec in zip(rows, got, strict=True):
+                    vecs[j] = vec
             per_q = (self._clock() - t0) / max(len(chunk), 1)
-            for (i, text), vec in zip(chunk, vecs, strict=True):
+            for (i, text), vec, lang in zip(chunk, vecs, languages, strict=True):
                 t1 = self._clock() - per_q
-                answers[i] = self._answer(text, vec, k, mask, t1, ids[i])
+                answers[i] = self._answer(text, vec, k, mask, t1, ids[i], lang)
             if show_progress:
                 logger.info("answered %d/%d", min(b + step, len(valid)), len(valid))
         return [a for a in answers if a is not None]
@@ -190,19 +226,58 @@ class Engine:
         out: list[list[tuple[str, float]]] = []
         for b in range(0, len(questions), bs):
             chunk = [self.validate(q) for q in questions[b : b + bs]]
-            vecs = self.embedder.encode(chunk, batch_size=bs)
-            for text, vec in zip(chunk, vecs, strict=True):
-                s = self.ranker.scores(text, vec, None)
+            languages = [self.language_of(t) for t in chunk]
+            if any(languages):
+                vecs = [self._encode([t], lang, 1)[0] for t, lang in zip(chunk, languages, strict=True)]
+            else:
+                vecs = list(self.embedder.encode(chunk, batch_size=bs))
+            for text, vec, lang in zip(chunk, vecs, languages, strict=True):
+                s = self._ranker(lang).scores(text, vec, None)
                 order = np.argsort(-s.fused, kind="stable")[:k]
                 out.append([(self.index.passages[int(s.cand[j])].passage_id, float(s.fused[j])) for j in order])
         return out
 
+    @property
+    def guide(self) -> LanguageGuide:
+        """The reading's words: which language a question is in, which of its names the reading lacks."""
+        if self._guide is None:
+            self._guide = LanguageGuide([p.text for p in self.index.passages] + [n["text"] for n in self.index.notes])
+        return self._guide
+
+    def language_of(self, question: str) -> str | None:
+        """None when ``question`` is in the reading's language (or no second encoder is loaded);
+        else its language code, and the multilingual encoder answers it."""
+        return self.guide.foreign(question) if self.multilingual is not None else None
+
+    def _encode(self, texts: list[str], language: str | None, batch_size: int) -> np.ndarray:
+        if language is not None and self.multilingual is not None:
+            vecs: np.ndarray = self.multilingual.encode_queries(texts, batch_size=batch_size)
+            return vecs
+        return self.embedder.encode(texts, batch_size=batch_size)
+
+    def _ranker(self, language: str | None) -> Ranker:
+        return self.foreign_ranker if language is not None and self.foreign_ranker is not None else self.ranker
+
     def _answer(
-        self, question: str, qvec: np.ndarray, top_k: int, mask: np.ndarray | None, t0: float, qid: str | None
+        self, question: str, qvec: np.ndarray, top_k: int, mask: np.ndarray | None, t0: float, qid: str | None,
+        language: str | None = None,
     ) -> Answer:
-        passages, answered = self.ranker.rank(question, qvec, top_k, mask)
+        passages, answered = self._ranker(language).rank(question, qvec, top_k, mask)
+        message = None if answered else NOT_ANSWERED_MESSAGE
+        if answered:
+            absent = self.guide.absent_terms(question, foreign=language is not None)
+            if absent:
+                answered = False
+                named = ", ".join(f"“{t}”" for t in dict.fromkeys(absent))
+                message = (f"The text does not seem to answer this question: it never mentions {named}. "
+                           "The closest passages are shown below.")
         return Answer(
             id=qid, question=question, answered=answered, passages=passages,
-            took_ms=round((self._clock() - t0) * 1000, 2),
-            message=None if answered else NOT_ANSWERED_MESSAGE,
+            took_ms=round((self._clock() - t0) * 1000, 2), message=message, language=language,
         )
+
+
+def _foreign_params(params: RankingParams) -> RankingParams:
+    """The ranking parameters for questions the multilingual encoder serves."""
+    return params.model_copy(update={"lexical_weight": params.multilingual_lexical_weight,
+                                     "answer_threshold": params.multilingual_answer_threshold})

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_write_text", "folder_lock", "remove_leftovers", "sha256_file", "work_name", "writable"]
+__all__ = ["atomic_write_text", "folder_lock", "fsync_tree", "remove_leftovers", "sha256_file", "work_name", "writable"]
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -121,3 +121,11 @@ def folder_lock(path: Path, *, shared: bool = False) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def fsync_tree(root: Path) -> None:
+    """fsync every file below ``root`` (before a folder is swapped in)."""
+    for p in root.rglob("*"):
+        if p.is_file():
+            with p.open("rb") as fh:
+                os.fsync(fh.fileno())

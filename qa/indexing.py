@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from qa.config import Bm25Params, PassageParams, Settings
-from qa.errors import IndexError_, IndexNotFoundError, StaleCorpusError
+from qa.errors import IndexError_, IndexMismatchError, IndexNotFoundError, StaleCorpusError
 from qa.files import writable
 from qa.models import Document, Passage
 from qa.ranking.retrieval import DenseIndex, KeywordIndex
 from qa.reading.corpus import read_corpus
-from qa.store import Index, IndexStore, corpus_files
+from qa.store import Index, IndexStore, Vectors, corpus_files
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +56,10 @@ def build_index(
     show_progress: bool = False,
     documents: list[Document] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    multilingual: Any | None = None,
 ) -> Index:
     """Read the corpus, cut passages, embed and index them; the store swaps the result in.
+    ``multilingual``: a second encoder whose vectors of the same texts go in too.
 
     ``documents`` replaces reading ``corpus_dir`` (for corpora that are not files, such as
     the benchmarks); the manifest then records no corpus files.
@@ -88,6 +90,12 @@ def build_index(
     passage_dense = DenseIndex.build(vecs[:np_])
     sentence_dense = DenseIndex.build(vecs[np_ : np_ + ns])
     note_dense = DenseIndex.build(vecs[np_ + ns :])
+    second = None
+    if multilingual is not None:
+        logger.info("embedding them again with %s", multilingual.name)
+        mv = multilingual.encode(texts, batch_size=batch_size)
+        second = (multilingual, Vectors(DenseIndex.build(mv[:np_]), DenseIndex.build(mv[np_ : np_ + ns]),
+                                        DenseIndex.build(mv[np_ + ns :])))
     passage_kw = KeywordIndex.build([p.text for p in passages], bm25_params)
     note_kw = KeywordIndex.build([n["text"] for n in notes], bm25_params)
 
@@ -95,18 +103,19 @@ def build_index(
         docs=docs, passages=passages, notes=notes,
         dense=(passage_dense, sentence_dense, note_dense), keywords=(passage_kw, note_kw),
         files=files, embedder=embedder, passage_params=passage_params, bm25_params=bm25_params,
-        started=t0, clock=clock,
+        started=t0, clock=clock, multilingual=second,
     )
 
 
 def open_index(
     settings: Settings, embedder: Any, *, rebuild: bool = False, auto_rebuild: bool = True,
-    show_progress: bool = False,
+    show_progress: bool = False, multilingual: Any | None = None,
 ) -> Index:
     """The index the settings name, for queries with ``embedder``: loaded when it matches,
     else built (``rebuild`` forces it). With ``auto_rebuild`` (the default) a missing, stale,
     mismatched or corrupt index is logged in one line and rebuilt atomically; without it the
-    IndexError_ is raised."""
+    IndexError_ is raised. ``multilingual``: the second encoder the index must hold vectors of
+    (None: none)."""
     store = IndexStore(settings.index_path)
     index = None
     why: IndexError_ | None = None  # why the index must be built, when it must
@@ -120,6 +129,7 @@ def open_index(
                 passage_params=settings.passages,
                 bm25_params=settings.bm25,
                 corpus_dir=settings.corpus_dir,
+                multilingual_sha256=multilingual.hash if multilingual is not None else None,
             )
             index = store.load()
         except IndexError_ as exc:
@@ -128,7 +138,7 @@ def open_index(
             why = exc
     if index is None:
         if not writable(settings.index_dir):  # tried before any embedding
-            return _serve_as_it_is(store, why, settings)
+            return _serve_as_it_is(store, why, settings, embedder)
         if isinstance(why, IndexNotFoundError):
             logger.info("building the index (first run) at '%s'", settings.index_path)
         elif why is not None:
@@ -147,14 +157,27 @@ def open_index(
             bm25_params=settings.bm25,
             batch_size=settings.batch_size,
             show_progress=show_progress,
+            multilingual=multilingual,
         )
     return index
 
 
-def _serve_as_it_is(store: IndexStore, why: IndexError_ | None, settings: Settings) -> Index:
+def _serve_as_it_is(store: IndexStore, why: IndexError_ | None, settings: Settings, embedder: Any) -> Index:
     """A read-only index folder cannot be (re)built: an intact index whose only fault is a
-    changed corpus is served as it is, with a warning; anything else is an error saying what
-    to do."""
+    changed corpus, or other multilingual vectors than the settings ask for, is served as it
+    is, with a warning; anything else is an error saying what to do."""
+    if isinstance(why, IndexMismatchError) and "QA_MULTILINGUAL" in str(why):
+        try:
+            store.check(store.read_manifest(), model_sha256=embedder.hash, model_name=settings.model,
+                        passage_params=settings.passages, bm25_params=settings.bm25, corpus_dir=settings.corpus_dir)
+            index = store.load()
+        except IndexError_:
+            pass
+        else:
+            logger.warning("serving the index at '%s' as it was built, read-only: %s; questions in other "
+                           "languages go through the English model. Make '%s' writable to rebuild.",
+                           settings.index_path, str(why).split(". It will")[0], settings.index_dir)
+            return index
     if isinstance(why, StaleCorpusError):
         try:
             index = store.load()

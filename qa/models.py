@@ -186,6 +186,11 @@ class Highlight(QAModel):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     text: str
+    note: str | None = Field(
+        default=None,
+        description="Label of the cited note that answers, when a note does: the highlighted sentence is the "
+        "one citing it, and the note is marked where the passage lists its notes.",
+    )
 
 
 class Citation(QAModel):
@@ -230,3 +235,8 @@ class Answer(QAModel):
         default=None, description="Said to the user when the text does not seem to answer."
     )
     error: str | None = None
+    language: str | None = Field(
+        default=None,
+        description="When the question is not in the reading's language: its language (ISO 639-1, "
+        "or 'und' when unknown). The passages are quoted as the reading has them.",
+    )

@@ -106,6 +106,10 @@ def render_passage(p: AnswerPassage, *, threshold: float = DEFAULT_ANSWER_THRESH
             body = escape(c.text or "")
             if c.source:
                 body += f' <span class="qa-source">→ {escape(c.source)}</span>'
+        if c.label == p.highlight.note and not c.missing:
+            notes.append(f'<li value="{label}" data-label="{label}" class="qa-note-answer">'
+                         f'<span class="qa-note-label">{label}</span> <mark class="qa-highlight">{body}</mark></li>')
+            continue
         notes.append(f'<li value="{label}" data-label="{label}"><span class="qa-note-label">{label}</span> {body}</li>')
     notes_html = (
         f'<ol class="qa-notes" aria-label="Notes cited in this passage">{"".join(notes)}</ol>' if notes else ""
@@ -127,9 +131,29 @@ def render_passage(p: AnswerPassage, *, threshold: float = DEFAULT_ANSWER_THRESH
     )
 
 
-def render_answer(answer: Answer, *, threshold: float = DEFAULT_ANSWER_THRESHOLD, context_base: str | None = None) -> str:
-    """The whole answer: a notice when the text does not answer, then the passage cards."""
+def language_note(code: str) -> str:
+    """What a student asking in another language is told: the answers are the reading's own words."""
+    name = None
+    if code != "und":
+        try:
+            from lingua import IsoCode639_1, Language
+
+            name = Language.from_iso_code_639_1(IsoCode639_1.from_str(code)).name.title()
+        except (ImportError, ValueError):
+            name = None
+    asked = f"Your question seems to be in {name}." if name else "Your question seems to be in another language than the reading."
+    return f"{asked} The passages are quoted from the reading, in its own language."
+
+
+def render_answer(answer: Answer, *, threshold: float = DEFAULT_ANSWER_THRESHOLD, context_base: str | None = None,
+                  foreign_threshold: float | None = None) -> str:
+    """The whole answer: a notice when the text does not answer, then the passage cards.
+    ``foreign_threshold``: the threshold of questions in another language (their scores sit lower)."""
+    if answer.language and foreign_threshold is not None:
+        threshold = foreign_threshold
     parts = []
+    if answer.language and not answer.error:
+        parts.append(f'<div class="qa-language" role="note">{escape(language_note(answer.language))}</div>')
     if answer.error:
         parts.append(f'<div class="qa-error" role="alert">{escape(answer.error)}</div>')
     elif not answer.answered:
@@ -142,7 +166,8 @@ def render_answer(answer: Answer, *, threshold: float = DEFAULT_ANSWER_THRESHOLD
 
 
 def render_turn(
-    answer: Answer, *, threshold: float = DEFAULT_ANSWER_THRESHOLD, context_base: str | None = None, share_base: str | None = None
+    answer: Answer, *, threshold: float = DEFAULT_ANSWER_THRESHOLD, context_base: str | None = None, share_base: str | None = None,
+    foreign_threshold: float | None = None,
 ) -> str:
     """One question and its answer, with a link that asks the question again."""
     share = ""
@@ -152,7 +177,7 @@ def render_turn(
     return (
         f'<div class="qa-turn"><h3 class="qa-question"><span class="qa-you">Question:</span> '
         f"{escape(answer.question)}</h3>{share}"
-        f"{render_answer(answer, threshold=threshold, context_base=context_base)}</div>"
+        f"{render_answer(answer, threshold=threshold, context_base=context_base, foreign_threshold=foreign_threshold)}</div>"
     )
 
 

@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.text import Text
 
 from qa.models import Answer, Document
-from qa.render import format_pages
+from qa.render import format_pages, language_note
 
 __all__ = ["render_answer", "render_inspect"]
 
@@ -22,6 +22,8 @@ def render_answer(answer: Answer, console: Console | None = None) -> None:
     head.append("Q: ", style="bold")
     head.append(_printable(answer.question))
     console.print(head)
+    if answer.language:
+        console.print(Text(language_note(answer.language), style="italic"))
     if not answer.answered:
         console.print(Text(answer.message or "The text does not seem to answer this.", style="bold yellow"))
     for p in answer.passages:

@@ -11,6 +11,7 @@ Layout (format 1)::
     notes.faiss         note vectors
     bm25-passages/      bm25s index over passage texts (no pickle) + idf.npy + meta.json
     bm25-notes/         the same over note texts
+    *.multilingual.faiss  passage, sentence and note vectors of the second encoder, when built with one
 
 A build writes into ``index/.tmp-<name>-<pid>-<uuid8>/``, fsyncs, writes the manifest, then swaps
 the folder in with ``os.replace``: a crash leaves the previous index or none, never half of
@@ -45,14 +46,14 @@ from qa.errors import (
     IndexNotFoundError,
     StaleCorpusError,
 )
-from qa.files import atomic_write_text, folder_lock, remove_leftovers, sha256_file, work_name
+from qa.files import atomic_write_text, folder_lock, fsync_tree, remove_leftovers, sha256_file, work_name
 from qa.models import Document, Passage, QAModel
 from qa.ranking.retrieval import DenseIndex, KeywordIndex
 from qa.reading.corpus import SUPPORTED_SUFFIXES
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FORMAT_VERSION", "Index", "IndexManifest", "IndexStore", "corpus_files"]
+__all__ = ["FORMAT_VERSION", "Index", "IndexManifest", "IndexStore", "Vectors", "corpus_files"]
 
 FORMAT_VERSION = 1
 
@@ -78,6 +79,8 @@ class IndexManifest(QAModel):
     build_seconds: float
     libraries: dict[str, str]
     embedding: EmbeddingInfo
+    multilingual: EmbeddingInfo | None = Field(
+        default=None, description="The second encoder (passages, sentences and notes again), if built with one")
     passages: PassageParams
     bm25: Bm25Params
     corpus: CorpusInfo
@@ -105,6 +108,16 @@ class Index:
     passage_keywords: KeywordIndex
     note_keywords: KeywordIndex
     passage_notes: list[list[int]]  # note rows cited by each passage
+    multilingual: Vectors | None = None  # the second encoder's vectors, row for row
+
+
+@dataclass
+class Vectors:
+    """One encoder's passage, sentence and note vectors."""
+
+    passages: DenseIndex
+    sentences: DenseIndex
+    notes: DenseIndex
 
 
 # --------------------------------------------------------------------------- files
@@ -143,13 +156,6 @@ def _index_files(folder: Path) -> list[str]:
     return sorted(f.relative_to(folder).as_posix() for f in folder.rglob("*") if f.is_file() and f.name != "manifest.json")
 
 
-def _fsync_tree(root: Path) -> None:
-    for p in root.rglob("*"):
-        if p.is_file():
-            with p.open("rb") as fh:
-                os.fsync(fh.fileno())
-
-
 # --------------------------------------------------------------------------- the store
 
 
@@ -175,10 +181,12 @@ class IndexStore:
         bm25_params: Bm25Params,
         started: float,
         clock: Callable[[], float] = time.monotonic,
+        multilingual: tuple[Any, Vectors] | None = None,
     ) -> Index:
         """Write a built index (documents, passages, notes; passage, sentence and note vectors;
         passage and note keyword indexes) into a staging folder, fsync it, write the manifest
-        last, swap it in, and load it back. ``files``: the corpus files it was built from."""
+        last, swap it in, and load it back. ``files``: the corpus files it was built from;
+        ``multilingual``: the second encoder and its vectors."""
         passage_dense, sentence_dense, note_dense = dense
         passage_kw, note_kw = keywords
         t0 = started
@@ -201,9 +209,12 @@ class IndexStore:
             passage_dense.save(staging / "passages.faiss")
             sentence_dense.save(staging / "sentences.faiss")
             note_dense.save(staging / "notes.faiss")
+            if multilingual is not None:
+                for part in ("passages", "sentences", "notes"):
+                    getattr(multilingual[1], part).save(staging / f"{part}.multilingual.faiss")
             passage_kw.save(staging / "bm25-passages")
             note_kw.save(staging / "bm25-notes")
-            _fsync_tree(staging)
+            fsync_tree(staging)
             manifest = IndexManifest(
                 format_version=FORMAT_VERSION,
                 qa_version=__version__,
@@ -216,6 +227,9 @@ class IndexStore:
                     dimension=embedder.dimension,
                     max_tokens=embedder.max_tokens,
                 ),
+                multilingual=None if multilingual is None else EmbeddingInfo(
+                    model_name=multilingual[0].name, model_sha256=multilingual[0].hash,
+                    dimension=multilingual[0].dimension, max_tokens=multilingual[0].max_tokens),
                 passages=passage_params,
                 bm25=bm25_params,
                 corpus=CorpusInfo(sha256=_corpus_hash(files), num_documents=len(docs), files=files),
@@ -269,21 +283,25 @@ class IndexStore:
             raise IndexCorruptError(f"Index manifest '{path}' is malformed: {exc.error_count()} errors") from exc
 
     def check(
-        self,
-        manifest: IndexManifest,
-        *,
-        model_sha256: str | None,
-        model_name: str | None = None,
-        passage_params: PassageParams | None = None,
-        bm25_params: Bm25Params | None = None,
-        corpus_dir: Path | None = None,
+        self, manifest: IndexManifest, *, model_sha256: str | None, model_name: str | None = None,
+        passage_params: PassageParams | None = None, bm25_params: Bm25Params | None = None,
+        corpus_dir: Path | None = None, multilingual_sha256: str | None | bool = False,
     ) -> None:
-        """Raise when the index was built for another model, parameters or corpus."""
+        """Raise when the index was built for another model, parameters or corpus.
+        ``multilingual_sha256``: the second encoder's hash, None for none (False: not checked)."""
         if model_sha256 is not None and manifest.embedding.model_sha256 != model_sha256:
             raise IndexMismatchError(
                 f"Index at '{self.path}' was built with model '{manifest.embedding.model_name}' "
                 f"but settings ask for '{model_name}' (other weights). It will be rebuilt (qa build)."
             )
+        if multilingual_sha256 is not False:
+            built = manifest.multilingual.model_sha256 if manifest.multilingual else None
+            if built != multilingual_sha256:
+                have = manifest.multilingual.model_name if manifest.multilingual else "no multilingual encoder"
+                want = "another multilingual encoder" if multilingual_sha256 else "none"
+                raise IndexMismatchError(
+                    f"Index at '{self.path}' was built with {have}, but the settings ask for {want} "
+                    "(QA_MULTILINGUAL). It will be rebuilt (qa build).")
         if passage_params is not None and manifest.passages != passage_params:
             raise IndexMismatchError(f"Index at '{self.path}' was built with other passage settings.")
         if bm25_params is not None and manifest.bm25 != bm25_params:
@@ -337,6 +355,10 @@ class IndexStore:
         note_vectors = DenseIndex.load(p / "notes.faiss")
         passage_keywords = KeywordIndex.load(p / "bm25-passages")
         note_keywords = KeywordIndex.load(p / "bm25-notes")
+        multilingual = None
+        if manifest.multilingual is not None:
+            multilingual = Vectors(*(DenseIndex.load(p / f"{part}.multilingual.faiss")
+                                     for part in ("passages", "sentences", "notes")))
         counts = manifest.counts
         sizes = np.array([len(x.sentences) for x in passages], dtype=np.int64)
         checks = {
@@ -344,6 +366,9 @@ class IndexStore:
             "sentences": (counts.get("sentences"), int(sizes.sum()), len(sentence_vectors)),
             "notes": (counts.get("notes"), len(notes), len(note_vectors)),
         }
+        if multilingual is not None:
+            for part, n in (("passages", len(passages)), ("sentences", int(sizes.sum())), ("notes", len(notes))):
+                checks[f"multilingual {part}"] = (n, len(getattr(multilingual, part)))
         for what, values in checks.items():
             if len(set(values)) != 1:
                 raise IndexCorruptError(f"Index at '{p}': {what} counts disagree {values}. It will be rebuilt.")
@@ -365,6 +390,7 @@ class IndexStore:
             passage_keywords=passage_keywords,
             note_keywords=note_keywords,
             passage_notes=passage_notes,
+            multilingual=multilingual,
         )
 
 

@@ -219,3 +219,19 @@ def app_dir(tmp_path, essay_engine, onnx_export):
     shutil.copytree(essay_engine.settings.index_path, tmp_path / "index" / "main")
     shutil.copytree(onnx_export[0] / ".onnx", tmp_path / "index" / ".onnx")
     return tmp_path
+
+
+@contextlib.contextmanager
+def read_only(folder):
+    """``folder`` as a read-only bind mount (root passes permission bits, not a read-only mount)."""
+    import subprocess
+
+    for cmd in (["mount", "--bind", str(folder), str(folder)], ["mount", "-o", "remount,bind,ro", str(folder)]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            subprocess.run(["umount", str(folder)], capture_output=True)
+            pytest.fail(f"cannot make a read-only mount for this test ({' '.join(cmd)}: {r.stderr.strip()})")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)

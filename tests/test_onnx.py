@@ -43,7 +43,8 @@ def test_vectors_equal_sentence_transformers(onnx_embedder, embedder, essay_doc)
 def test_top_five_agree_with_the_torch_path(onnx_embedder, essay_engine):
     from qa.engine import Engine
 
-    onnx_engine = Engine(essay_engine.index, onnx_embedder, settings=essay_engine.settings)
+    onnx_engine = Engine(essay_engine.index, onnx_embedder, settings=essay_engine.settings,
+                         multilingual=essay_engine.multilingual)  # the same route for questions in other languages
     questions = own_questions()
     samples = shared_file("samples", "sample_questions.jsonl")
     if samples.is_file():
@@ -160,7 +161,7 @@ def test_int8_vectors_stay_close_and_rank_alike(int8_index, embedder, essay_engi
     cos = (embedder.encode(texts, batch_size=32) * emb.encode(texts, batch_size=16)).sum(1)
     # measured: min 0.983, mean 0.992 on the essay's sentences and our questions
     assert cos.min() >= 0.97 and cos.mean() >= 0.985, (cos.min(), cos.mean())
-    int8_engine = Engine(essay_engine.index, emb, settings=essay_engine.settings)
+    int8_engine = Engine(essay_engine.index, emb, settings=essay_engine.settings, multilingual=essay_engine.multilingual)
     for q in own_questions():
         ref = essay_engine.ask(q, top_k=20).passages
         top = int8_engine.ask(q, top_k=1).passages[0].passage_id

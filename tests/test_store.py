@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 import shutil
 
 import pytest
+from conftest import read_only
 
 from qa.config import PassageParams
 from qa.engine import Engine
@@ -276,22 +276,6 @@ def test_two_builds_swapping_at_once_both_succeed(built, embedder):
     assert errors == []
     assert IndexStore(settings.index_path).load().passages
     assert not list(settings.index_path.parent.glob(".old-*")) and not list(settings.index_path.parent.glob(".tmp-*"))
-
-
-@contextlib.contextmanager
-def read_only(folder):
-    """``folder`` as a read-only bind mount (root passes permission bits, not a read-only mount)."""
-    import subprocess
-
-    for cmd in (["mount", "--bind", str(folder), str(folder)], ["mount", "-o", "remount,bind,ro", str(folder)]):
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            subprocess.run(["umount", str(folder)], capture_output=True)
-            pytest.fail(f"cannot make a read-only mount for this test ({' '.join(cmd)}: {r.stderr.strip()})")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=True)
 
 
 def test_a_read_only_index_folder(built, embedder, tmp_path, caplog):

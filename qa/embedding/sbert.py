@@ -80,6 +80,12 @@ def model_hash(path: Path, cache_file: Path | None = None) -> str:
     )
     if not files:
         raise ModelError(f"Model folder '{path}' holds no model files.")
+    return hash_files(files, path, cache_file)
+
+
+def hash_files(files: list[Path], root: Path, cache_file: Path | None = None) -> str:
+    """sha256 over ``files`` (their names relative to ``root``, and bytes), cached in ``cache_file``
+    by path, size and mtime."""
     stamp = hashlib.sha256(
         "\n".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files).encode()
     ).hexdigest()
@@ -93,7 +99,7 @@ def model_hash(path: Path, cache_file: Path | None = None) -> str:
             return cache[stamp]
     h = hashlib.sha256()
     for p in files:
-        h.update(p.relative_to(path).as_posix().encode() + b"\0")
+        h.update(p.relative_to(root).as_posix().encode() + b"\0")
         with p.open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 h.update(block)
@@ -103,7 +109,8 @@ def model_hash(path: Path, cache_file: Path | None = None) -> str:
 
         try:
             cache_file.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(cache_file, json.dumps({stamp: digest}))
+            cache[stamp] = digest
+            atomic_write_text(cache_file, json.dumps(cache))
         except OSError:
             pass
     return digest

@@ -3,7 +3,10 @@
 A question that asks *when* (a date or year) or *how many* (a count or amount) is answered
 only by text holding a date or a number. A question that asks for a *source* (which
 publication, what reference) is answered by a note, so the sentence that cites one is
-highlighted. This catches a common miss of similarity search:
+highlighted. A question about the *author* (who wrote it, their background) is answered by
+the note that presents the author: by the convention of journals and policy papers, a note
+marked with a symbol (*, **, †) on the first page that has notes, where the byline is. This catches a common
+miss of similarity search:
 a passage on the right topic that does not hold the asked-for fact ("On what date did ...?"
 finding the sentence that mentions the event, undated). English question words only; other
 questions pass unchecked.
@@ -47,9 +50,21 @@ _SOURCE_Q = re.compile(
 )
 
 
+_AUTHOR_Q = re.compile(
+    r"^\s*who\s+(is|was|are|were)\s+(the\s+)?(\w+'s\s+|\w+\s+)?(author|writer)s?\b|\bwho\s+wrote\b|"
+    r"\b(background|biography|profession|career|occupation|name|job|position|affiliation)s?\s+of\s+(the\s+)?"
+    r"(\w+'s\s+|\w+\s+)?(author|writer)s?\b|\b(author|writer)'s\s+(background|biography|profession|career|"
+    r"occupation|name|job|position|affiliation)\b|\babout\s+the\s+(author|writer)\b",
+    re.IGNORECASE,
+)
+
+
 def expected_type(question: str) -> str | None:
-    """"date", "number", "source", or None when the question asks for none of them (or is
-    not English). A "source" question asks where something comes from: its answer is a note."""
+    """"author", "date", "number", "source", or None when the question asks for none of them
+    (or is not English). A "source" question asks where something comes from: its answer is a
+    note; an "author" question asks who wrote the text: its answer is the author's note."""
+    if _AUTHOR_Q.search(question):
+        return "author"
     if _SOURCE_Q.search(question):
         return "source"
     if _DATE_Q.search(question):
@@ -59,9 +74,11 @@ def expected_type(question: str) -> str | None:
     return None
 
 
-def holds_type(kind: str | None, text: str) -> bool:
-    if kind == "date":
-        return bool(_DATE.search(text))
-    if kind == "number":
-        return bool(_NUMBER.search(text))
-    return True
+def holds_type(kind: str | None, text: str, question: str = "") -> bool:
+    """Whether ``text`` holds a date (a number) for a date (number) question: one the question
+    does not already give ("How many soldiers were there in 1999?" is not answered by "in 1999")."""
+    pattern = _DATE if kind == "date" else _NUMBER if kind == "number" else None
+    if pattern is None:
+        return True
+    given = {m.group(0).casefold() for m in pattern.finditer(question)}
+    return any(m.group(0).casefold() not in given for m in pattern.finditer(text))

@@ -19,6 +19,7 @@ def best_sentence(
     prefer: np.ndarray | None = None,
     asks: np.ndarray | None = None,
     asks_factor: float = 0.85,
+    lacks_type: np.ndarray | None = None,
 ) -> int:
     """Index of the sentence that best answers, scored like passages are (qa.ranking.fusion).
 
@@ -33,10 +34,14 @@ def best_sentence(
         asks: Optional mask of sentences that are themselves questions (they end in "?"):
             an author's rhetorical question shares the question's words but rarely answers it,
             so its own score is multiplied by ``asks_factor`` (default 0.85).
+        lacks_type: Sentences without the kind of answer asked for (a date, a number; see
+            ``qa.ranking.answer_type``): their score is multiplied by ``asks_factor`` too.
     """
     combined = (1 - lexical_weight) * sentence_scores + lexical_weight * sentence_overlap
     if asks is not None:
         combined = np.where(asks, asks_factor * combined, combined)
+    if lacks_type is not None:
+        combined = np.where(lacks_type, asks_factor * combined, combined)
     if note_scores is not None and len(note_scores):
         combined = np.maximum(combined, note_weight * note_scores)
     if prefer is not None and prefer.any():
@@ -53,9 +58,9 @@ def asks_mask(passage: Passage) -> np.ndarray:
     return np.array([passage.text[a:b].rstrip(_CLOSERS).endswith("?") for a, b in passage.sentences], dtype=bool)
 
 
-def highlight_for(passage: Passage, index: int) -> Highlight:
+def highlight_for(passage: Passage, index: int, note: str | None = None) -> Highlight:
     start, end = passage.sentences[index]
-    return Highlight(start=start, end=end, text=passage.text[start:end])
+    return Highlight(start=start, end=end, text=passage.text[start:end], note=note)
 
 
 def sentence_at(passage: Passage, offset: int) -> int | None:

@@ -24,7 +24,7 @@ from qa.ranking.answer_type import expected_type, holds_type
 from qa.ranking.citations import citations_for
 from qa.ranking.fusion import convex, note_scores
 from qa.ranking.highlight import asks_mask, best_sentence, highlight_for, sentence_at
-from qa.store import Index
+from qa.store import Index, Vectors
 
 __all__ = ["Ranker", "Scores"]
 
@@ -32,11 +32,18 @@ __all__ = ["Ranker", "Scores"]
 class Ranker:
     """Ranks the passages of ``index`` for questions, with ``params``."""
 
-    def __init__(self, index: Index, params: RankingParams) -> None:
+    def __init__(self, index: Index, params: RankingParams, *, vectors: Vectors | None = None,
+                 cosine_floor: float = 0.0) -> None:
+        """``vectors``: another encoder's passage, sentence and note vectors to rank with (default:
+        the index's own); ``cosine_floor``: that encoder's cosine of unrelated texts, mapped to 0
+        so that its scores share the fixed scale of the fusion."""
         self.index = index
         self.params = params
+        self.vectors = vectors or Vectors(index.passage_vectors, index.sentence_vectors, index.note_vectors)
+        self.cosine_floor = cosine_floor
         self._tok = index.passage_keywords.tokenizer
         self._sentence_tokens: dict[int, frozenset[str]] = {}
+        self._authors: dict[int, np.ndarray] | None = None
         self._all_notes_pos = [(row, labs) for row, labs in enumerate(index.passage_notes) if labs]
         self._note_rows: dict[str, dict[str, int]] = {}
         for row, n in enumerate(index.notes):
@@ -56,10 +63,14 @@ class Ranker:
         ``mask``: the passage rows a document filter allows."""
         idx = self.index
         s = self.scores(question, qvec, mask)
+        kind = expected_type(question)
+        author_rows = self._author_rows() if kind == "author" else {}
+        if author_rows:  # the author's note answers an author question: at least a good match
+            lifted = np.array([int(r) in author_rows for r in s.cand], bool)
+            s.fused = np.where(lifted, np.maximum(s.fused, AUTHOR_NOTE_SCORE), s.fused).astype(np.float32)
         order = np.argsort(-s.fused, kind="stable")[:top_k]
         q_tokens = set(s.tokens)
         ceiling = idx.passage_keywords.ceiling(list(q_tokens))
-        kind = expected_type(question)
         passages: list[AnswerPassage] = []
         for rank, j in enumerate(order, start=1):
             row = int(s.cand[j])
@@ -67,23 +78,32 @@ class Ranker:
             doc = idx.documents[p.doc_id]
             first, last = int(s.firsts[j]), int(s.lasts[j])
             lo = int(s.offsets[j])
-            overlap = np.array(
-                [self._sentence_overlap(r, q_tokens, ceiling) for r in range(first, last)], np.float32
-            )
-            note_scores = self._note_scores_by_sentence(p, s.note_fused)
-            # a source question is answered by a note: the best sentence that cites one
-            prefer = self._citing_sentences(p) if kind == "source" else None
+            rows = range(first, last)
+            overlap = np.array([self._sentence_overlap(r, q_tokens, ceiling) for r in rows], np.float32)
+            note_scores, note_labels = self._note_scores_by_sentence(p, s.note_fused)
+            # a source question, or a passage its cited note carried, is answered by a note:
+            # the best sentence that cites one, and the note itself is marked
+            by_note = kind == "source" or bool(s.by_note[j])
+            prefer = self._citing_sentences(p) if by_note else None
+            if row in author_rows:
+                prefer, by_note = author_rows[row], True
+            lacks = None
+            if kind in ("date", "number"):
+                lacks = np.array([not holds_type(kind, p.text[a:b], question) for a, b in p.sentences], bool)
             s_idx = best_sentence(
                 s.sentence_scores[lo : lo + last - first], overlap, note_scores,
                 lexical_weight=self.params.highlight_overlap_weight, note_weight=self.params.note_weight,
-                prefer=prefer, asks=asks_mask(p),
+                prefer=prefer, asks=asks_mask(p), lacks_type=lacks,
             )
+            note = note_labels[s_idx] if by_note and prefer is not None and prefer[s_idx] else None
+            if row in author_rows and p.kind == "note":
+                note = p.notes[0]
             passages.append(
                 AnswerPassage(
                     rank=rank, passage_id=p.passage_id, score=round(float(s.fused[j]), 4),
                     document=p.doc_id, title=doc.title, pages=p.pages,
                     char_start=p.start, char_end=p.end, line_start=p.line_start, line_end=p.line_end,
-                    text=p.text, highlight=highlight_for(p, s_idx), markers=p.markers,
+                    text=p.text, highlight=highlight_for(p, s_idx, note), markers=p.markers,
                     citations=citations_for(p, doc),
                 )
             )
@@ -92,7 +112,8 @@ class Ranker:
             top = passages[0]
             h = top.highlight
             notes = {m.label for m in top.markers if h.start <= m.offset <= h.end}
-            answered = holds_type(kind, h.text + " " + " ".join(c.text or "" for c in top.citations if c.label in notes))
+            answered = holds_type(kind, h.text + " " + " ".join(c.text or "" for c in top.citations if c.label in notes),
+                                  question)
         return passages, answered
 
     def scores(self, question: str, qvec: np.ndarray, mask: np.ndarray | None) -> Scores:
@@ -101,7 +122,7 @@ class Ranker:
         tokens = self._tok(question)
         lex_p_all = idx.passage_keywords.scores(tokens)
         lex_n_all = idx.note_keywords.scores(tokens) if idx.notes else np.zeros(0, np.float32)
-        dense_n_all = idx.note_vectors.vectors @ qvec if idx.notes else np.zeros(0, np.float32)
+        dense_n_all = self._cosines(self.vectors.notes.vectors, qvec) if idx.notes else np.zeros(0, np.float32)
         note_fused = note_scores(dense_n_all, lex_n_all, self.params)
         cand = self._candidates(qvec, lex_p_all, lex_n_all, dense_n_all)
         if mask is not None:
@@ -111,14 +132,14 @@ class Ranker:
         if len(cand) == 0:
             empty = np.zeros(0, np.float32)
             return Scores(tokens, cand, empty, np.zeros(0, bool), empty, cand, cand, cand, note_fused)
-        dense_p = idx.passage_vectors.vectors[cand] @ qvec
+        dense_p = self._cosines(self.vectors.passages.vectors[cand], qvec)
         firsts = idx.sentence_first[cand]
         lasts = idx.sentence_first[cand + 1]
         sizes = lasts - firsts
         offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         # the sentence rows of every candidate, in order: firsts[j] + 0 .. sizes[j] - 1
         sent_rows = np.repeat(firsts - offsets, sizes) + np.arange(int(sizes.sum()))
-        sent_scores = idx.sentence_vectors.vectors[sent_rows] @ qvec
+        sent_scores = self._cosines(self.vectors.sentences.vectors[sent_rows], qvec)
         dense_s = np.maximum.reduceat(sent_scores, offsets)
         dense_n, lex_n = self._cited_max(cand, dense_n_all), self._cited_max(cand, lex_n_all)
         fused, by_note = convex(
@@ -126,6 +147,11 @@ class Ranker:
             lexical_passage=lex_p_all[cand], lexical_note=lex_n, params=self.params,
         )
         return Scores(tokens, cand, fused, by_note, sent_scores, offsets, firsts, lasts, note_fused)
+
+    def _cosines(self, vectors: np.ndarray, qvec: np.ndarray) -> np.ndarray:
+        raw: np.ndarray = vectors @ qvec
+        f = self.cosine_floor
+        return raw if f == 0.0 else ((raw - f) / (1.0 - f)).astype(np.float32)
 
     def _cited_max(self, cand: np.ndarray, note_scores: np.ndarray) -> np.ndarray:
         """For each candidate passage, the best score among the notes it cites (0 if none)."""
@@ -142,15 +168,42 @@ class Ranker:
         if n <= 4 * c:
             return np.arange(n)
         rows: set[int] = set()
-        _, top_p = idx.passage_vectors.search(qvec[None, :], c)
+        _, top_p = self.vectors.passages.search(qvec[None, :], c)
         rows.update(int(r) for r in top_p[0] if r >= 0)
-        _, top_s = idx.sentence_vectors.search(qvec[None, :], 3 * c)
+        _, top_s = self.vectors.sentences.search(qvec[None, :], 3 * c)
         rows.update(int(idx.sentence_passage[r]) for r in top_s[0] if r >= 0)
         rows.update(int(r) for r in np.argpartition(-lex_p, c)[:c])
         if len(dense_n):
             best_notes = set(np.argsort(-np.maximum(dense_n, lex_n))[:c].tolist())
             rows.update(row for row, labs in self._all_notes_pos if best_notes.intersection(labs))
         return np.array(sorted(rows), dtype=np.int64)
+
+    def _author_rows(self) -> dict[int, np.ndarray]:
+        """Passages that are or cite an author's note (a symbol-labelled note on the first page
+        that has notes),
+        with the sentences to highlight: the note's first sentence (where journals name the
+        author), or the sentence citing it."""
+        if self._authors is None:
+            found: dict[int, np.ndarray] = {}
+            for row, p in enumerate(self.index.passages):
+                doc = self.index.documents[p.doc_id]
+                first_page = min((n.page for n in doc.footnotes if n.page is not None), default=None)
+                notes = [doc.footnote(lab) for lab in p.notes]
+                author = [n for n in notes if n is not None and _is_author_note(n, first_page)]
+                if not author:
+                    continue
+                mask = np.zeros(len(p.sentences), bool)
+                if p.kind == "note":
+                    mask[0] = True
+                else:
+                    for m in p.markers:
+                        i = sentence_at(p, m.offset)
+                        if i is not None and any(n.label == m.label for n in author):
+                            mask[i] = True
+                if mask.any():
+                    found[row] = mask
+            self._authors = found
+        return self._authors
 
     def _citing_sentences(self, p: Any) -> np.ndarray:
         """Which sentences of ``p`` carry a marker whose note has text."""
@@ -163,32 +216,49 @@ class Ranker:
                 out[i] = True
         return out
 
-    def _note_scores_by_sentence(self, p: Any, note_fused: np.ndarray) -> np.ndarray:
-        """Best fused score of the notes each sentence of ``p`` cites (0 where it cites none)."""
+    def _note_scores_by_sentence(self, p: Any, note_fused: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
+        """Best fused score of the notes each sentence of ``p`` cites (0 where it cites none), and
+        that note's label."""
         out = np.zeros(len(p.sentences), np.float32)
+        labels: list[str | None] = [None] * len(p.sentences)
         if not len(note_fused) or not p.notes:
-            return out
+            return out, labels
         rows = self._note_rows.get(p.doc_id, {})
         for m in p.markers:
             row = rows.get(m.label)
             i = sentence_at(p, m.offset)
-            if row is not None and i is not None:
-                out[i] = max(out[i], float(note_fused[row]))
+            if row is not None and i is not None and (labels[i] is None or float(note_fused[row]) > out[i]):
+                out[i] = float(note_fused[row])
+                labels[i] = m.label
         if p.kind == "note":
             row = rows.get(p.notes[0])
             if row is not None:
                 out[:] = float(note_fused[row])
-        return out
+        return out, labels
 
-    def _sentence_overlap(self, row: int, q_tokens: set[str], ceiling: float) -> float:
+
+
+    def _tokens_of(self, row: int) -> frozenset[str]:
         toks = self._sentence_tokens.get(row)
         if toks is None:
             p = self.index.passages[int(self.index.sentence_passage[row])]
             a, b = p.sentences[row - int(self.index.sentence_first[int(self.index.sentence_passage[row])])]
             toks = frozenset(self._tok(p.text[a:b]))
             self._sentence_tokens[row] = toks
+        return toks
+
+    def _sentence_overlap(self, row: int, q_tokens: set[str], ceiling: float) -> float:
+        toks = self._tokens_of(row)
         kw = self.index.passage_keywords
         return sum(kw.idf_of(t) for t in q_tokens & toks) / ceiling if ceiling > 0 else 0.0
+
+
+AUTHOR_NOTE_SCORE = 0.5  # "good match" (qa.render.relevance_label)
+
+
+def _is_author_note(note: Any, first_page: int | None) -> bool:
+    return (bool(note.text) and not note.missing and note.page == first_page
+            and not any(ch.isdigit() for ch in note.label))
 
 
 @dataclass

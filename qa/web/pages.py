@@ -115,7 +115,8 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
 
     # A session keeps its turns rendered and compressed, (question, zlib(HTML)): 2.7 KB for a
     # turn of the essay against 13 KB as an Answer; Gradio keeps the page's HTML besides.
-    render_kw = {"threshold": threshold, "context_base": "/context", "share_base": "/"}
+    render_kw = {"threshold": threshold, "context_base": "/context", "share_base": "/",
+                 "foreign_threshold": settings.ranking.multilingual_answer_threshold}
 
     def show(history: Turns) -> str:
         return _notice(watch) + render_turns([(q, zlib.decompress(html).decode("utf-8")) for q, html in history or []])
@@ -248,7 +249,8 @@ def widget(watch: ReadingWatch, settings: Settings) -> gr.Blocks:
     def ask(question: str, params: dict[str, Any]) -> str:
         params = params or {"k": WIDGET_TOP_K, "documents": None}
         answer = _ask(watch.engine, question, params["k"], params["documents"])
-        return _notice(watch) + render_answer(answer, threshold=threshold, context_base="/context")
+        return _notice(watch) + render_answer(answer, threshold=threshold, context_base="/context",
+                                              foreign_threshold=settings.ranking.multilingual_answer_threshold)
 
     with gr.Blocks(title="Ask the reading", analytics_enabled=False, fill_width=True, delete_cache=UPLOADS_KEPT) as page:
         params = gr.State({"k": WIDGET_TOP_K, "documents": None})

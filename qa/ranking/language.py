@@ -1,0 +1,135 @@
+"""Is a question in the reading's language, and does it name what the reading never does? The English encoder (all-MiniLM-L6-v2) serves the
+questions that are; the multilingual one (``qa.embedding.e5``) the others.
+
+Short questions defeat language identifiers (lingua's low-accuracy mode calls "russia kfor
+sector why no" Latin and "Qui a conçu le plan Z-4 ?" Tagalog), so the first test is the
+reading itself: a question in a Latin script is taken as English when at least half of its
+words are English function words or words of the reading (names, terms and misspellings of
+the reading's own words included). Otherwise lingua (lingua-language-detector) names the
+language; when it says English, the question stays English. A question mostly in another
+script (Cyrillic, Greek, Arabic, CJK...) is foreign outright. The rule and its share were
+chosen on the dev splits (bench/quality.py): no English question of them went to the
+multilingual path and no foreign one to the English path.
+
+A question on the reading's topic may ask for what the reading lacks: "What role did Martti
+Ahtisaari play?" of a text that never names him. Its passages still score well (Kosovo,
+negotiations), so the score alone answers it. :meth:`LanguageGuide.absent_terms` finds the
+names (capitalised words past the first) and numbers of a question that occur nowhere in the
+reading or its notes, nor anything close (a misspelt name of the reading still counts as
+present); the engine then says the text does not answer, naming them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["ENGLISH_SHARE", "LanguageGuide"]
+
+ENGLISH_SHARE = 0.5
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_QUESTION_WORDS = frozenset(
+    "what who whom whose which when where why how did does do is are was were can could would should "
+    "has have had said say says tell explain describe according author text essay".split()
+)
+_NUMBER = re.compile(r"(?<![\w.,])\d{2,}(?![\w])")
+_NAME_LIKE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)  # "EU-related": two words
+NEAR = 0.8  # difflib ratio above which a word counts as a misspelling of the reading's word
+_detector: Any = None
+_detector_lock = threading.Lock()
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _latin(ch: str) -> bool:
+    return "LATIN" in unicodedata.name(ch, "")
+
+
+class LanguageGuide:
+    """Tells, for a question, whether it is in the reading's language (English), from the
+    reading's vocabulary ``texts`` and, when that is not enough, lingua."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        import bm25s.stopwords
+
+        vocab: set[str] = set()
+        for t in texts:
+            vocab.update(_fold(w) for w in _WORD.findall(t))
+        self.vocabulary = frozenset(vocab)
+        self.function_words = frozenset(bm25s.stopwords.STOPWORDS_EN) | _QUESTION_WORDS
+        self._texts = texts if isinstance(texts, list) else None
+        self._numbers: frozenset[str] | None = None
+        self._by_initial: dict[str, list[str]] | None = None
+
+    def foreign(self, question: str) -> str | None:
+        """None for a question in English; else its language as an ISO 639-1 code, or "und"
+        when it cannot be named."""
+        words = _WORD.findall(question)
+        letters = [ch for w in words for ch in w]
+        if not letters:
+            return None
+        if sum(_latin(ch) for ch in letters) < len(letters) / 2:
+            return _identify(question) or "und"
+        folded = [_fold(w) for w in words]
+        known = sum(w in self.vocabulary or w in self.function_words for w in folded)
+        if known >= ENGLISH_SHARE * len(folded):
+            return None
+        code = _identify(question)
+        return None if code == "en" else (code or "und")
+
+
+    def absent_terms(self, question: str, *, foreign: bool = False) -> list[str]:
+        """The names and numbers of ``question`` the reading never has. For a question in
+        another language only numbers are checked (its names are spelt its own way)."""
+        if self._numbers is None:
+            nums: set[str] = set()
+            for t in self._texts or []:
+                nums.update(_NUMBER.findall(t))
+            self._numbers = frozenset(nums)
+        out = [n for n in _NUMBER.findall(question) if n not in self._numbers]
+        if foreign:
+            return out
+        for i, word in enumerate(_NAME_LIKE.findall(question)):
+            if i == 0 or not word[0].isupper():
+                continue
+            folded = _fold(re.sub(r"['’]s$", "", word))
+            if folded in self.vocabulary or folded in self.function_words or self._near(folded):
+                continue
+            out.append(word)
+        return out
+
+    def _near(self, word: str) -> bool:
+        if len(word) < 4:
+            return False
+        if self._by_initial is None:
+            groups: dict[str, list[str]] = {}
+            for w in self.vocabulary:
+                groups.setdefault(w[:1], []).append(w)
+            self._by_initial = groups
+        pool = self._by_initial.get(word[:1], [])
+        return bool(difflib.get_close_matches(word, pool, n=1, cutoff=NEAR))
+
+
+def _identify(text: str) -> str | None:
+    """lingua's best guess (ISO 639-1), or None when lingua is not installed or has no guess."""
+    global _detector
+    if _detector is None:
+        with _detector_lock:
+            if _detector is None:
+                try:
+                    from lingua import LanguageDetectorBuilder
+                except ImportError:
+                    _detector = False
+                else:
+                    _detector = LanguageDetectorBuilder.from_all_languages().with_low_accuracy_mode().build()
+    if _detector is False:
+        return None
+    lang = _detector.detect_language_of(text)
+    return None if lang is None else str(lang.iso_code_639_1.name).lower()
