@@ -74,7 +74,8 @@ class _PLine:
         sizes: Counter[float] = Counter()
         for w in self.words:
             sizes[w.size] += len(w.text)
-        self.size = sizes.most_common(1)[0][0]
+        # ties go to the larger size: a raised label and a one-letter word ("1" "A") are the note's start
+        self.size = max(sizes, key=lambda sz: (sizes[sz], sz))
         self.base = statistics.median(w.bottom for w in self.words if w.size == self.size)
 
     @property
@@ -242,44 +243,64 @@ def _shape(line: _PLine) -> str:
     return f"{line.size}|" + re.sub(r"\d+", "#", " ".join(text.split())).lower()
 
 
+HEAD_BAND = 0.30  # running heads and feet lie in the top and bottom 30% of the page (a tall top margin pushes a
+NUMBER_BAND = 0.15  # three-line head past 15%); a bare page number only in the outer 15%, where headings rarely sit
+_EDGE_NUMBER = re.compile(r"^(\d{1,4})\s+\S|\S\s+(\d{1,4})$")
+
+
 def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
-    """Move running heads, running feet and page numbers out of the page's lines."""
-    firsts = Counter(_shape(p.lines[0]) for p in pages if p.lines)
-    lasts = Counter(_shape(max(p.lines, key=lambda ln: ln.bottom)) for p in pages if p.lines)
-    need = 2 if len(pages) >= 2 else 10**6  # a repeat needs pages to repeat on
+    """Move running heads, running feet and page numbers out of the page's lines.
+
+    A running head is a line near the top (a foot near the bottom) whose text, digits masked,
+    and size repeat at the same height on other pages: several lines deep (a three-line head),
+    different on odd and even pages, with the page number in it or beside it. A shape must come
+    back, within 2 points of the same height, on at least a fifth of the pages (two at least);
+    body text that repeats (a refrain, a form) rarely falls at the same height."""
+    need = max(2, len(pages) // 5) if len(pages) >= 2 else 10**6  # a repeat needs pages to repeat on
+    seen: dict[tuple[bool, str], list[tuple[int, float]]] = {}  # (at top, shape) -> (page, height)
+    for p in pages:
+        ordered = sorted(p.lines, key=lambda ln: ln.top)
+        for ln in ordered[:5]:
+            if ln.top <= HEAD_BAND * p.height:
+                seen.setdefault((True, _shape(ln)), []).append((p.index, ln.top))
+        for ln in ordered[-5:]:
+            if ln.bottom >= (1 - HEAD_BAND) * p.height:
+                seen.setdefault((False, _shape(ln)), []).append((p.index, ln.bottom))
+
+    def repeats(line: _PLine, at_top: bool) -> bool:
+        y = line.top if at_top else line.bottom
+        pages_at = {i for i, h in seen.get((at_top, _shape(line)), []) if abs(h - y) <= 2.0}
+        return len(pages_at) >= need
 
     def is_number(line: _PLine) -> int | None:
         text, _ = line.text()
         m = _NUMBER_ONLY.match(" ".join(text.split()))
         return int(m.group(1)) if m and m.group(1).isdigit() else (0 if m else None)
 
+    def edge_number(line: _PLine) -> int | None:
+        """The page number printed at either end of a running head ("2 TARRANT v. HERRMANN")."""
+        m = _EDGE_NUMBER.search(" ".join(line.text()[0].split()))
+        return int(m.group(1) or m.group(2)) if m else None
+
     for p in pages:
-        for _ in range(2):  # a head line and a page-number line may both sit at the top
-            if not p.lines:
-                break
-            top = min(p.lines, key=lambda ln: ln.top)
-            if top.top > 0.15 * p.height:
-                break
-            num = is_number(top)
-            if num is None and firsts[_shape(top)] < need:
-                break
-            p.lines.remove(top)
-            p.head.append(top)
-            if num:
-                p.printed = num
-        for _ in range(2):
-            if not p.lines:
-                break
-            low = max(p.lines, key=lambda ln: ln.bottom)
-            if low.bottom < 0.85 * p.height:
-                break
-            num = is_number(low)
-            if num is None and lasts[_shape(low)] < need:
-                break
-            p.lines.remove(low)
-            p.foot.append(low)
-            if num:
-                p.printed = num
+        for at_top, zone in ((True, p.head), (False, p.foot)):
+            for _ in range(5):
+                if not p.lines:
+                    break
+                line = min(p.lines, key=lambda ln: ln.top) if at_top else max(p.lines, key=lambda ln: ln.bottom)
+                outer = line.top <= NUMBER_BAND * p.height if at_top else line.bottom >= (1 - NUMBER_BAND) * p.height
+                inner = line.top <= HEAD_BAND * p.height if at_top else line.bottom >= (1 - HEAD_BAND) * p.height
+                num = is_number(line) if outer else None
+                repeated = inner and repeats(line, at_top)
+                if num is None and not repeated:
+                    break
+                p.lines.remove(line)
+                zone.append(line)
+                if num:
+                    p.printed = num
+                elif repeated and p.printed is None:
+                    p.printed = edge_number(line)
+    for p in pages:
         for line in p.head + p.foot:
             text, _ = line.text()
             kind = "page-number" if is_number(line) is not None else ("running-head" if line in p.head else "running-foot")
@@ -290,15 +311,27 @@ def _is_label_word(w: _W) -> bool:
     return bool(_LABEL.match(w.text.rstrip(".)")))
 
 
-def _note_zone(p: _Page, body_size: float) -> None:
-    """Split the page's lines into body and notes."""
+_TEXT_RULE = re.compile(r"^[-‐‑‒–—―_‾⎯─━]{3,}$")
+
+
+def _note_zone(p: _Page, body_size: float, artefacts: list[Artefact]) -> None:
+    """Split the page's lines into body and notes. The footnote rule may be drawn, or typed as
+    a line of dashes or underscores (a slip opinion's "——————")."""
+    for ln in list(p.lines):
+        text = "".join(ln.text()[0].split())
+        if _TEXT_RULE.match(text) and ln.size <= body_size and ln.x1 - ln.x0 <= 0.7 * p.width:
+            p.lines.remove(ln)
+            p.rules.append((ln.top, ln.x0, max(ln.x1 - ln.x0, 20.0)))
+            artefacts.append(Artefact(kind="note-rule", text=ln.text()[0], line=ln.no))
     lines = p.lines
     body_like = [ln for ln in lines if ln.size >= 0.95 * body_size]
     lowest_body = max((ln.bottom for ln in body_like), default=0.0)
     rule = None
     for top, _x0, width in sorted(p.rules, key=lambda r: -r[0]):
         below = [ln for ln in lines if ln.top >= top - 1.0]
-        if width <= 0.7 * p.width and below and all(ln.size < 0.95 * body_size for ln in below):
+        # a rule of any width (Word draws the rule over a note continued from the page before
+        # across the whole column) with only smaller lines below it
+        if width <= 0.9 * p.width and below and all(ln.size < 0.95 * body_size for ln in below):
             rule = top
             break
     if rule is not None:
@@ -318,23 +351,39 @@ def _note_zone(p: _Page, body_size: float) -> None:
 
 
 def _parse_pdf_notes(pages: list[_Page], warnings: list[str], artefacts: list[Artefact]) -> list[Note]:
+    """Notes from the pages' note zones. A numbered line opens a note only when the label is one
+    the body marks on this page or the one before (a note may start a page after its marker),
+    or, on a page that marks none, the number after the last note's: a note's line that happens
+    to begin with a number ("71 Stat. 500", "5 and 40 percent") goes on the note before."""
     notes: list[Note] = []
+    marked_before: set[str] = set()
     for p in pages:
+        marked_here = {ln.words[i].text.rstrip(".)") for ln in p.body for i in _markers(ln)}
+        marked, marked_before = marked_here | marked_before, marked_here
         if not p.notes:
             continue
         left = min(ln.x0 for ln in p.notes)
         for ln in p.notes:
             first = ln.words[0]
             label = first.text.rstrip(".)")
+            after = 1  # the words the label takes: "4" "." (a label set smaller than its period) takes two
+            if len(ln.words) > 2 and ln.words[1].text in (".", ")") and ln.words[1].x0 - first.x1 < 0.3 * ln.size:
+                after = 2
             starts = False
-            if _is_label_word(first) and len(ln.words) > 1:
+            if _is_label_word(first) and len(ln.words) > after:
                 raised = _is_raised(first, ln) or first.size <= 0.85 * ln.size
-                gap = ln.words[1].x0 - first.x1
+                gap = ln.words[after].x0 - ln.words[after - 1].x1
                 # the text after the label starts where other notes' text does (a hanging indent)
-                hang = any(abs(o.x0 - ln.words[1].x0) < 1.5 for o in p.notes if o is not ln)
+                hang = any(abs(o.x0 - ln.words[after].x0) < 1.5 for o in p.notes if o is not ln)
                 at_edge = first.x0 <= left + 1.0
-                starts = raised or (at_edge and (hang or gap >= 0.25 * ln.size or label in ("*", "†", "‡")))
-            rest_words = ln.words[1:] if starts else ln.words
+                last = notes[-1].label if notes else None
+                # the label the page's markers call for next: "10." glued to its text is still note 10
+                expected = label in marked and (last is None or (last.isdigit() and label.isdigit()
+                                                                 and int(label) == int(last) + 1))
+                starts = raised or (at_edge and (hang or expected or gap >= 0.25 * ln.size or label in ("*", "†", "‡")))
+                if starts and label.isdigit() and notes and label not in marked:
+                    starts = not marked_here and last is not None and last.isdigit() and int(label) == int(last) + 1
+            rest_words = ln.words[after:] if starts else ln.words
             text = " ".join(w.text for w in rest_words)
             if starts:
                 rest, _ = _PLine(index=ln.index, words=rest_words, size=ln.size, base=ln.base).text()
@@ -440,9 +489,10 @@ def read_pdf(
     body_size = sizes.most_common(1)[0][0]
 
     _margins(pages, artefacts)
-    numbers = _page_numbers(pages, warnings)
+    cited = _page_numbers(pages, warnings)
+    numbers = {p.index: p.index + 1 for p in pages}  # the assembly keys pages by position; cited at the end
     for p in pages:
-        _note_zone(p, body_size)
+        _note_zone(p, body_size, artefacts)
         _columns(p, warnings)
     notes = _parse_pdf_notes(pages, warnings, artefacts)
     for n in notes:
@@ -458,31 +508,53 @@ def read_pdf(
         warnings=warnings, last_line=no, source_format="pdf",
     )
     by_number = {numbers[p.index]: p for p in pages}
+    cite = {numbers[p.index]: cited[p.index] for p in pages}
     fixed = [
-        pg.model_copy(update={"label": by_number[pg.number].label or str(pg.number), "index": by_number[pg.number].index,
+        pg.model_copy(update={"number": cite[pg.number],
+                              "label": by_number[pg.number].label or str(cite[pg.number]),
+                              "index": by_number[pg.number].index,
                               "width": round(by_number[pg.number].width, 1),
                               "height": round(by_number[pg.number].height, 1)})
         if pg.number in by_number else pg
         for pg in doc.pages
     ]
-    return doc.model_copy(update={"pages": fixed})
+    paragraphs = [para.model_copy(update={"pages": list(dict.fromkeys(cite.get(x, x) for x in para.pages))})
+                  for para in doc.paragraphs]
+    footnotes = [n.model_copy(update={"page": cite.get(n.page, n.page) if n.page is not None else None})
+                 for n in doc.footnotes]
+    return doc.model_copy(update={"pages": fixed, "paragraphs": paragraphs, "footnotes": footnotes})
 
 
 def _page_numbers(pages: list[_Page], warnings: list[str]) -> dict[int, int]:
-    """Page index -> the number answers cite (module docstring)."""
+    """Page index -> the number answers cite (module docstring): the PDF's page labels; else the
+    printed numbers, where they follow the pages in runs (a numbering may restart: a syllabus
+    1-4, then an opinion 1-24), each run carried over the unnumbered pages after it (and the
+    first one back over those before it, down to 1); else the position."""
     if any(p.label for p in pages):
         numbers = {p.index: int(p.label) if p.label and p.label.isdigit() else p.index + 1 for p in pages}
         if len(set(numbers.values())) == len(numbers):
             return numbers
         warnings.append("the PDF's page labels do not give every page its own number: pages are cited by position")
         return {p.index: p.index + 1 for p in pages}
-    printed = [(p.index, p.printed) for p in pages if p.printed]
-    shifts = {num - i for i, num in printed if num is not None}
-    if printed and len(shifts) == 1 and (len(printed) >= 2 or len(pages) == 1):
-        shift = shifts.pop()
-        if all(i + shift >= 1 for i in range(len(pages))):
-            return {p.index: p.index + shift for p in pages}
-    return {p.index: p.index + 1 for p in pages}
+    runs: list[list[int]] = []  # [first index, last index, shift, count]
+    for p in pages:
+        if p.printed:
+            shift = p.printed - p.index
+            if runs and runs[-1][2] == shift:
+                runs[-1][1], runs[-1][3] = p.index, runs[-1][3] + 1
+            else:
+                runs.append([p.index, p.index, shift, 1])
+    runs = [r for r in runs if r[3] >= 2 or len(pages) == 1]
+    if not runs:
+        return {p.index: p.index + 1 for p in pages}
+    out = {}
+    for p in pages:
+        run = next((r for r in reversed(runs) if r[0] <= p.index), None)
+        if run is None:  # before the first run: carried back while it stays >= 1
+            run = runs[0]
+        number = p.index + run[2]
+        out[p.index] = number if number >= 1 else p.index + 1
+    return out
 
 
 def _columns(p: _Page, warnings: list[str]) -> None:

@@ -1,0 +1,56 @@
+"""The PDF reader on real footnoted PDFs nobody here made (../shared/readings/pdf, beside the clone
+as in CI; skipped with a line when absent): each read alone and scored against its hand-checked
+truth with the scorer that came with them (score_pdf.py), as `qa inspect --json` writes it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import SHARED
+
+FOLDER = SHARED / "readings" / "pdf"
+
+
+def _score(name: str, tmp_path) -> dict[str, int]:
+    pdf = FOLDER / f"{name}.pdf"
+    if not pdf.is_file():
+        pytest.skip(f"{pdf} is absent (the shared real PDFs sit beside the clone in CI)")
+    from qa.reading.corpus import read_document
+
+    doc = read_document(pdf)
+    inspect = tmp_path / "inspect.json"
+    inspect.write_text(json.dumps({"documents": [json.loads(doc.model_dump_json())]}), encoding="utf-8")
+    out = subprocess.run([sys.executable, str(FOLDER / "score_pdf.py"), str(FOLDER / f"{name}.truth.json"),
+                          str(inspect)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_a_word_pdfmaker_article_with_notes_continued_over_pages(tmp_path):
+    """166 notes; three run on to the next page, whose full-width rule used to be taken for a
+    table's and its note area read as body text; labels "10." glued to their text, "4 ." set
+    smaller than its period."""
+    s = _score("martin-neutral-citation", tmp_path)
+    assert s["notes_right"] == s["notes"] == 166 and s["markers_right"] == 166 and s["false_markers"] == 0
+    assert s["heads_in_body"] == 0
+
+
+def test_a_slip_opinion_without_a_drawn_rule_and_with_its_numbering_restarting(tmp_path):
+    """The note rule is typed ("——————"); the syllabus is printed 1-4, the opinion 1-24 again,
+    the numbers inside two-line running heads that differ on odd and even pages; a note line
+    that begins with a number ("71 Stat. 500") continues its note."""
+    s = _score("scotus-tarrant", tmp_path)
+    assert s["notes_right"] == s["notes"] == 13 and s["markers_right"] == 13 and s["false_markers"] == 0
+    assert s["pages_right"] == s["printed_pages"] == 28
+    assert s["heads_in_body"] == 0
+
+
+def test_a_word_2013_opinion_with_a_three_line_running_head(tmp_path):
+    """Pages 2-23 open with a three-line head; a raised 7-point label and a one-letter first word
+    ("1" "A") were read as a line of their own."""
+    s = _score("nc-gift-surplus", tmp_path)
+    assert s["notes_right"] == s["notes"] == 3 and s["markers_right"] == 3
+    # the one left is page 1's caption ("2022-NCSC-1" under the court's name), not a running head
+    assert s["heads_in_body"] <= 1
