@@ -235,6 +235,8 @@ def to_fodt(
     page_numbers: bool = True,
     first_page_number: int = 1,
     note_numbers_raised: bool = False,
+    note_indent: bool = True,
+    note_rule: bool = True,
     hyphenate: bool = False,
     language: tuple[str, str] = ("en", "US"),
 ) -> str:
@@ -246,6 +248,10 @@ def to_fodt(
     first_page_number: the number printed on the first page (no /PageLabels are written).
     note_numbers_raised: the number before the note text at the foot is superscript too
         (default: same size as the note text, on its baseline, like "1 See ...").
+    note_indent: the note text hangs after its number (default); False: no indent, so the
+        number is glued to the note's first word ("1Minutes of the meeting"), as with a
+        Footnote style whose indent was removed.
+    note_rule: the footnote separator line (default); False: none.
     hyphenate: automatic hyphenation in ``language`` (needs hyphen-en-us for English).
     """
     w, h = page_size
@@ -301,7 +307,7 @@ def to_fodt(
   <style:text-properties fo:font-size="13pt" fo:font-weight="bold"/>
  </style:style>
  <style:style style:name="Footnote" style:family="paragraph" style:parent-style-name="Standard" style:class="extra">
-  <style:paragraph-properties fo:margin-left="0.4cm" fo:text-indent="-0.4cm" fo:text-align="justify"/>
+  <style:paragraph-properties fo:margin-left="{'0.4cm' if note_indent else '0cm'}" fo:text-indent="{'-0.4cm' if note_indent else '0cm'}" fo:text-align="justify"/>
   <style:text-properties fo:font-size="{note_size}"/>
  </style:style>
  <style:style style:name="Header" style:family="paragraph" style:parent-style-name="Standard" style:class="extra">
@@ -325,7 +331,7 @@ def to_fodt(
 <office:automatic-styles>
  <style:page-layout style:name="pm1">
   <style:page-layout-properties fo:page-width="{w}" fo:page-height="{h}" style:print-orientation="portrait" fo:margin-top="{margins}" fo:margin-bottom="{margins}" fo:margin-left="{margins}" fo:margin-right="{margins}" style:writing-mode="lr-tb">
-   <style:footnote-sep style:width="0.018cm" style:distance-before-sep="0.1cm" style:distance-after-sep="0.1cm" style:line-style="solid" style:adjustment="left" style:rel-width="25%" style:color="#000000"/>
+   <style:footnote-sep style:width="0.018cm" style:distance-before-sep="0.1cm" style:distance-after-sep="0.1cm" style:line-style="{'solid' if note_rule else 'none'}" style:adjustment="left" style:rel-width="25%" style:color="#000000"/>
   </style:page-layout-properties>
   <style:header-style><style:header-footer-properties fo:min-height="0cm" fo:margin-bottom="0.4cm"/></style:header-style>
   <style:footer-style><style:header-footer-properties fo:min-height="0cm" fo:margin-top="0.4cm"/></style:footer-style>

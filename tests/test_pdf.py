@@ -22,6 +22,17 @@ _FILL = ("The argument of this chapter is that the self-determination of peoples
          "the law could be said to permit. ")
 
 
+_MEETING = "The committee met in the old library and spoke of the treaty at length. "
+
+
+def _glued_blocks() -> list:
+    blocks: list = [("title", "Glued Labels")]
+    for i in range(6):
+        blocks.append(("p", [_MEETING * 3, f"Point {i} was argued.",
+                             Note(f"Minutes of meeting {i}, held in the spring; see also the report."), " " + _MEETING * 2]))
+    return blocks
+
+
 @pytest.fixture(scope="session")
 def pdfs(tmp_path_factory) -> dict[str, Path]:
     """The test PDFs, made with one LibreOffice start."""
@@ -37,6 +48,10 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
         # the same words at shifting places in the line, so that some are broken and some are not
         "hyphen": ([("title", "Hyphens")] + [("p", lead + _FILL * 3) for lead in ("", "So ", "And so, as we add, ")],
                    {"page_size": ("9cm", "16cm"), "margins": "1.2cm", "hyphenate": True}),
+        # note numbers at the note's own size with no indent: glued to the first word ("1Minutes"),
+        # under a rule and with none, the same notes at the same height on both pages
+        "glued": (_glued_blocks(), {"note_indent": False, "note_rule": False}),
+        "glued-rule": (_glued_blocks(), {"note_indent": False}),
     }
     made = make_pdfs([(blocks, out / f"{name}.pdf", opts) for name, (blocks, opts) in jobs.items()])
     return {name: path for name, path in zip(jobs, made, strict=True)}
@@ -396,3 +411,18 @@ def test_a_pdf_set_by_latex(latex_pdf):
     # TeX's hyphenation undone where the document gives no sign of a real hyphen
     assert "ques-tion" not in d.text and "Was the question fair?" in d.text
     assert {a.kind for a in d.artefacts} == {"running-head", "page-number"}
+
+
+@pytest.mark.parametrize("name", ["glued", "glued-rule"])
+def test_note_labels_glued_to_the_note_text_at_its_own_size(pdfs, name):
+    """"1Minutes of meeting 0": the label is split off where the page's body marks it, with or
+    without a rule, though every page's notes look alike at the same height (not running feet);
+    no marker is reported as having no note."""
+    from qa.reading.pdf import read_pdf
+
+    d = read_pdf(pdfs[name])
+    assert [n.label for n in d.footnotes] == ["1", "2", "3", "4", "5", "6"]
+    assert all(n.text == f"Minutes of meeting {i}, held in the spring; see also the report."
+               for i, n in enumerate(d.footnotes))
+    assert not any("no note text" in w for w in d.warnings), d.warnings
+    assert "Minutes of meeting" not in d.text[: d.body_end]

@@ -32,7 +32,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -282,7 +282,17 @@ def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
         m = _EDGE_NUMBER.search(" ".join(line.text()[0].split()))
         return int(m.group(1) or m.group(2)) if m else None
 
+    def opens_note(line: _PLine, marked: set[str]) -> bool:
+        """A line that opens with a label the page's body marks is a note, however alike the
+        notes of other pages look ("1Minutes of meeting 1" at the foot of every page)."""
+        first = line.words[0].text
+        glued = _GLUED.match(first)
+        return first.rstrip(".)") in marked or (glued is not None and glued.group(1) in marked)
+
     for p in pages:
+        body = Counter(w.size for ln in p.lines for w in ln.words).most_common(1)
+        marked = {ln.words[i].text.rstrip(".)") for ln in p.lines
+                  if body and ln.size >= 0.95 * body[0][0] for i in _markers(ln)}
         for at_top, zone in ((True, p.head), (False, p.foot)):
             for _ in range(5):
                 if not p.lines:
@@ -291,7 +301,7 @@ def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
                 outer = line.top <= NUMBER_BAND * p.height if at_top else line.bottom >= (1 - NUMBER_BAND) * p.height
                 inner = line.top <= HEAD_BAND * p.height if at_top else line.bottom >= (1 - HEAD_BAND) * p.height
                 num = is_number(line) if outer else None
-                repeated = inner and repeats(line, at_top)
+                repeated = inner and repeats(line, at_top) and not (num is None and opens_note(line, marked))
                 if num is None and not repeated:
                     break
                 p.lines.remove(line)
@@ -312,6 +322,20 @@ def _is_label_word(w: _W) -> bool:
 
 
 _TEXT_RULE = re.compile(r"^[-‐‑‒–—―_‾⎯─━]{3,}$")
+_GLUED = re.compile(r"^(\d{1,3}|\*{1,3}|[†‡§])([^\W\d_].*|[“\"'‘«(\[].*)$")
+
+
+def _unglue_labels(lines: list[_PLine], marked: set[str]) -> None:
+    """A note label set at the note's own size with no space after it reads as one word with
+    the note's first word ("1Minutes", "13We"): split it where the label is one the page's body
+    marks, so that the note is found (and not its marker reported without a note)."""
+    for ln in lines:
+        first = ln.words[0]
+        m = _GLUED.match(first.text)
+        if not m or m.group(1) not in marked:
+            continue
+        cut = first.x0 + (first.x1 - first.x0) * len(m.group(1)) / len(first.text)
+        ln.words[0:1] = [replace(first, text=m.group(1), x1=cut), replace(first, text=m.group(2), x0=cut)]
 
 
 def _note_zone(p: _Page, body_size: float, artefacts: list[Artefact]) -> None:
@@ -323,6 +347,8 @@ def _note_zone(p: _Page, body_size: float, artefacts: list[Artefact]) -> None:
             p.lines.remove(ln)
             p.rules.append((ln.top, ln.x0, max(ln.x1 - ln.x0, 20.0)))
             artefacts.append(Artefact(kind="note-rule", text=ln.text()[0], line=ln.no))
+    marked = {ln.words[i].text.rstrip(".)") for ln in p.lines if ln.size >= 0.95 * body_size for i in _markers(ln)}
+    _unglue_labels([ln for ln in p.lines if ln.size < 0.95 * body_size], marked)
     lines = p.lines
     body_like = [ln for ln in lines if ln.size >= 0.95 * body_size]
     lowest_body = max((ln.bottom for ln in body_like), default=0.0)
