@@ -44,6 +44,12 @@ class Ranker:
         self._tok = index.passage_keywords.tokenizer
         self._sentence_tokens: dict[int, frozenset[str]] = {}
         self._authors: dict[int, np.ndarray] | None = None
+        # sentence rows that are a heading or the title (never the highlight when a sentence of
+        # text is there), and those of section headings (they name a section's topic: a passage
+        # is not ranked by its heading's cosine alone; a document's title, in a collection of
+        # abstracts the best summary of each, keeps its weight)
+        self.heading_rows = _heading_sentences(index, ("title", "heading"))
+        self.section_heading_rows = _heading_sentences(index, ("heading",))
         self._all_notes_pos = [(row, labs) for row, labs in enumerate(index.passage_notes) if labs]
         self._note_rows: dict[str, dict[str, int]] = {}
         for row, n in enumerate(index.notes):
@@ -90,10 +96,12 @@ class Ranker:
             lacks = None
             if kind in ("date", "number"):
                 lacks = np.array([not holds_type(kind, p.text[a:b], question) for a, b in p.sentences], bool)
+            # a heading names the topic, not the answer: it is highlighted only when it is all there is
+            asks = asks_mask(p) | self.heading_rows[first:last]
             s_idx = best_sentence(
                 s.sentence_scores[lo : lo + last - first], overlap, note_scores,
                 lexical_weight=self.params.highlight_overlap_weight, note_weight=self.params.note_weight,
-                prefer=prefer, asks=asks_mask(p), lacks_type=lacks,
+                prefer=prefer, asks=asks, lacks_type=lacks, asks_factor=HEADING_FACTOR,
             )
             note = note_labels[s_idx] if by_note and prefer is not None and prefer[s_idx] else None
             if row in author_rows and p.kind == "note":
@@ -140,6 +148,7 @@ class Ranker:
         # the sentence rows of every candidate, in order: firsts[j] + 0 .. sizes[j] - 1
         sent_rows = np.repeat(firsts - offsets, sizes) + np.arange(int(sizes.sum()))
         sent_scores = self._cosines(self.vectors.sentences.vectors[sent_rows], qvec)
+        sent_scores = np.where(self.section_heading_rows[sent_rows], HEADING_FACTOR * sent_scores, sent_scores)
         dense_s = np.maximum.reduceat(sent_scores, offsets)
         dense_n, lex_n = self._cited_max(cand, dense_n_all), self._cited_max(cand, lex_n_all)
         fused, by_note = convex(
@@ -254,6 +263,29 @@ class Ranker:
 
 
 AUTHOR_NOTE_SCORE = 0.5  # "good match" (qa.render.relevance_label)
+HEADING_FACTOR = 0.85
+
+
+def _heading_sentences(index: Index, kinds: tuple[str, ...]) -> np.ndarray:
+    """For every sentence row, whether it lies in a paragraph of ``kinds`` of its document."""
+    import bisect
+
+    out = np.zeros(int(index.sentence_first[-1]) if len(index.sentence_first) else 0, bool)
+    spans: dict[str, tuple[list[int], list[int]]] = {}
+    for doc_id, doc in index.documents.items():
+        heads = [(para.start, para.end) for para in doc.paragraphs if para.kind in kinds]
+        spans[doc_id] = ([a for a, _ in heads], [b for _, b in heads])
+    for row, p in enumerate(index.passages):
+        starts, ends = spans.get(p.doc_id, ([], []))
+        if not starts:
+            continue
+        first = int(index.sentence_first[row])
+        for i, (a, _b) in enumerate(p.sentences):
+            at = p.start + a
+            k = bisect.bisect_right(starts, at) - 1
+            if k >= 0 and at < ends[k]:
+                out[first + i] = True
+    return out
 
 
 def _is_author_note(note: Any, first_page: int | None) -> bool:
