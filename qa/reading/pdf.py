@@ -343,7 +343,9 @@ def _note_zone(p: _Page, body_size: float, artefacts: list[Artefact]) -> None:
     a line of dashes or underscores (a slip opinion's "——————")."""
     for ln in list(p.lines):
         text = "".join(ln.text()[0].split())
-        if _TEXT_RULE.match(text) and ln.size <= body_size and ln.x1 - ln.x0 <= 0.7 * p.width:
+        below = [o for o in p.lines if o.top > ln.top + 0.5]
+        if (_TEXT_RULE.match(text) and ln.size <= body_size and ln.x1 - ln.x0 <= 0.7 * p.width
+                and below and all(o.size < 0.95 * body_size for o in below)):
             p.lines.remove(ln)
             p.rules.append((ln.top, ln.x0, max(ln.x1 - ln.x0, 20.0)))
             artefacts.append(Artefact(kind="note-rule", text=ln.text()[0], line=ln.no))
