@@ -42,7 +42,7 @@ def test_the_same_questions_through_the_english_encoder_alone_are_lost(essay_eng
         qvec = essay_engine.embedder.encode([question])[0]
         passages, _ = essay_engine.ranker.rank(question, qvec, 3)
         ranks.append(next((p.rank for p in passages if holds(evidence, p.text)), None))
-    assert sum(r is not None for r in ranks) < len(FOREIGN)
+    assert sum(r is not None for r in ranks) <= len(FOREIGN) // 2  # measured: 2 of 6 (names match by keyword)
 
 
 @pytest.mark.parametrize("question", [
