@@ -134,7 +134,9 @@ def render_passage(p: AnswerPassage, *, threshold: float = DEFAULT_ANSWER_THRESH
 def language_note(code: str) -> str:
     """What a student asking in another language is told: the answers are the reading's own words."""
     name = None
-    if code != "und":
+    if code in ("bs", "hr"):  # in Latin script lingua cannot tell these from Serbian: nor should we claim to
+        name = "Bosnian, Croatian or Serbian"
+    elif code != "und":
         try:
             from lingua import IsoCode639_1, Language
 

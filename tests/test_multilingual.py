@@ -108,3 +108,11 @@ def test_a_read_only_index_without_multilingual_vectors_is_served_in_english(mak
         assert "serving the index" in caplog.text and "other languages go through the English model" in caplog.text
         assert engine.multilingual is None and engine.ask(FOREIGN[0][1]).language is None
         assert engine.ask("Which airport did the Russian paratroopers occupy?").answered
+
+
+def test_the_language_note_does_not_split_hairs_it_cannot():
+    from qa.render import language_note
+
+    assert language_note("de").startswith("Your question seems to be in German.")
+    assert "Bosnian, Croatian or Serbian" in language_note("bs") and "Bosnian, Croatian or Serbian" in language_note("hr")
+    assert language_note("und").startswith("Your question seems to be in another language than the reading.")
