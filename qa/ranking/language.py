@@ -59,12 +59,13 @@ class LanguageGuide:
     def __init__(self, texts: Iterable[str]) -> None:
         import bm25s.stopwords
 
+        texts = list(texts)
         vocab: set[str] = set()
         for t in texts:
             vocab.update(_fold(w) for w in _WORD.findall(t))
         self.vocabulary = frozenset(vocab)
         self.function_words = frozenset(bm25s.stopwords.STOPWORDS_EN) | _QUESTION_WORDS
-        self._texts = texts if isinstance(texts, list) else None
+        self._texts = texts
         self._numbers: frozenset[str] | None = None
         self._by_initial: dict[str, list[str]] | None = None
 
@@ -90,7 +91,7 @@ class LanguageGuide:
         another language only numbers are checked (its names are spelt its own way)."""
         if self._numbers is None:
             nums: set[str] = set()
-            for t in self._texts or []:
+            for t in self._texts:
                 nums.update(_NUMBER.findall(t))
             self._numbers = frozenset(nums)
         out = [n for n in _NUMBER.findall(question) if n not in self._numbers]
