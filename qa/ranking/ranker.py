@@ -194,9 +194,11 @@ class Ranker:
         author), or the sentence citing it."""
         if self._authors is None:
             found: dict[int, np.ndarray] = {}
+            first_pages = {d: min((n.page for n in doc.footnotes if n.page is not None), default=None)
+                           for d, doc in self.index.documents.items()}  # the first page that has notes
             for row, p in enumerate(self.index.passages):
                 doc = self.index.documents[p.doc_id]
-                first_page = min((n.page for n in doc.footnotes if n.page is not None), default=None)
+                first_page = first_pages[p.doc_id]
                 notes = [doc.footnote(lab) for lab in p.notes]
                 author = [n for n in notes if n is not None and _is_author_note(n, first_page)]
                 if not author:
