@@ -10,7 +10,11 @@ from qa.ranking.answer_type import expected_type, holds_type
     [("When did Sergeyev visit Belgrade?", "date"), ("In which year was it built?", "date"),
      ("On what date was the agreement signed?", "date"), ("How many aircraft were knocked down?", "number"),
      ("How much was the debt?", "number"), ("Who designed the plan?", None), ("Why did Russia stay out?", None),
-     ("Kada je potpisan sporazum?", None)],
+     ("Kada je potpisan sporazum?", "date"), ("Когда был подписан договор?", "date"),
+     ("En quelle année l'accord a-t-il été signé ?", "date"), ("Wie viele Flugzeuge wurden abgeschossen?", "number"),
+     ("Колико је авиона оборено?", "number"),
+     # "kad" inside the question is "when" as a conjunction: the question asks how
+     ("Kako je SAD reagovao kad Milošević nije hteo da razgovara?", None), ("Ko je osmislio plan?", None)],
 )
 def test_expected_type(q, kind):
     assert expected_type(q) == kind
@@ -23,6 +27,10 @@ def test_holds_type():
     assert holds_type("number", "we were going to knock down 80 NATO aircraft")
     assert holds_type("number", "in five categories")
     assert not holds_type("number", "the Russians occupied the airport")
+    # vague quantifiers and a partitive "one of" do not say how many
+    assert not holds_type("number", "the Russians transferred one part of their contingent")
+    assert not holds_type("number", "several officers and many soldiers, but no tanks")
+    assert holds_type("number", "only one battalion arrived")
     assert holds_type(None, "anything")
 
 

@@ -116,3 +116,21 @@ def test_the_language_note_does_not_split_hairs_it_cannot():
     assert language_note("de").startswith("Your question seems to be in German.")
     assert "Bosnian, Croatian or Serbian" in language_note("bs") and "Bosnian, Croatian or Serbian" in language_note("hr")
     assert language_note("und").startswith("Your question seems to be in another language than the reading.")
+
+
+@pytest.mark.parametrize(
+    "answered, unanswered",
+    [("Wann besuchte Verteidigungsminister Sergejew Belgrad und das Kosovo?",
+      "In welchem Jahr haben die Russen den Flughafen Slatina verlassen?"),
+     ("Когда российский министр обороны Сергеев посетил Белград?",
+      "В каком году российские войска покинули аэропорт Слатина?")],
+)
+def test_a_when_question_in_another_language_needs_a_date(essay_engine, answered, unanswered):
+    a = essay_engine.ask(answered)
+    assert a.language is not None and a.answered
+    assert "December 23rd and 24th, 1999" in a.passages[0].highlight.text
+    # on topic (the score alone would answer), but the essay never says when the Russians left
+    b = essay_engine.ask(unanswered)
+    assert b.language is not None and b.passages
+    assert b.passages[0].score >= essay_engine.params.multilingual_answer_threshold
+    assert not b.answered

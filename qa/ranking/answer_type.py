@@ -8,8 +8,10 @@ the note that presents the author: by the convention of journals and policy pape
 marked with a symbol (*, **, †) on the first page that has notes, where the byline is. This catches a common
 miss of similarity search:
 a passage on the right topic that does not hold the asked-for fact ("On what date did ...?"
-finding the sentence that mentions the event, undated). English question words only; other
-questions pass unchecked.
+finding the sentence that mentions the event, undated). Author and source questions are told in
+English only; date and number questions also in the other languages the README lists (German,
+French, Russian, Serbian in both scripts), since a year or a figure reads the same in an
+English reading whatever the question's language.
 """
 
 from __future__ import annotations
@@ -25,6 +27,24 @@ _DATE_Q = re.compile(
 _NUMBER_Q = re.compile(
     r"\bhow (many|much)\b|\b(what|which) (number|percentage|proportion|share|amount|sum|figure)\b", re.IGNORECASE
 )
+# The same two questions in German, French, Russian and Serbian (Latin and Cyrillic script);
+# "when" opens the question, as in English ("Kako je SAD reagovao kad ..." asks how, not when).
+_DATE_Q_OTHER = re.compile(
+    r"^\W*((seit|bis|depuis|jusqu'à|od|do|с|до|und|et|i|и)\s+)?(wann|quand|когда|kada|kad|када|кад)\b|"
+    r"\b(in|an|seit) welche[mnrs]? (jahr|tag|datum|monat|jahrzehnt)|"
+    r"\b(en|à|de|depuis) quel(le)?s? (année|an|jour|date|mois|siècle)|\bquel(le)? (année|jour|date)\b|"
+    r"\b(в|с|до) (каком|какой|какого) (году|год|день|месяце|числа)|\bкакого (числа|года)\b|"
+    r"\b(koje|kojoj|kog|kojeg|kojega) (godine|godini|dana|datuma|meseca|mjeseca)\b|"
+    r"\b(које|којој|ког|којег) (године|години|дана|датума|месеца)\b",
+    re.IGNORECASE,
+)
+_NUMBER_Q_OTHER = re.compile(
+    r"\b(wie ?viele?|combien|сколько|koliko|колико)\b|"
+    r"\bwelche (zahl|anzahl|nummer|summe)\b|\bquel(le)? (nombre|numéro|pourcentage|montant|somme|proportion)\b|"
+    r"\b(какое|какой|какова|каков) (количество|число|номер|процент|сумма|доля)\b|"
+    r"\b(koji|koliki) (je )?(broj|procenat|iznos)\b|\b(који|колики) (је )?(број|проценат|износ)\b",
+    re.IGNORECASE,
+)
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -33,13 +53,16 @@ _DATE = re.compile(
     rf"\b(1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b({_MONTHS})\b|\b\d{{1,2}}(st|nd|rd|th)\b|\b(yesterday|today|centur(y|ies)|decade)\b",
     re.IGNORECASE,
 )
+# A count or amount: not "several", "few", "many" or "no", which do not say how many, nor the
+# partitive "one of", "one part of" ("the Russians moved one part of their contingent" does
+# not say how many soldiers moved).
 _NUMBER_WORDS = (
-    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
     "hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|"
-    "single|both|twice|once|several|few|many|no"
+    "single|both|twice|once"
 )
-_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
+_NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b|\bone\b(?!\s+(of|part|side|another)\b)", re.IGNORECASE)
 
 
 _SOURCE_Q = re.compile(
@@ -60,16 +83,15 @@ _AUTHOR_Q = re.compile(
 
 
 def expected_type(question: str) -> str | None:
-    """"author", "date", "number", "source", or None when the question asks for none of them
-    (or is not English). A "source" question asks where something comes from: its answer is a
+    """"author", "date", "number", "source", or None when the question asks for none of them. A "source" question asks where something comes from: its answer is a
     note; an "author" question asks who wrote the text: its answer is the author's note."""
     if _AUTHOR_Q.search(question):
         return "author"
     if _SOURCE_Q.search(question):
         return "source"
-    if _DATE_Q.search(question):
+    if _DATE_Q.search(question) or _DATE_Q_OTHER.search(question):
         return "date"
-    if _NUMBER_Q.search(question):
+    if _NUMBER_Q.search(question) or _NUMBER_Q_OTHER.search(question):
         return "number"
     return None
 
