@@ -147,7 +147,9 @@ def _libraries() -> dict[str, str]:
             libs[name] = version(name)
         except PackageNotFoundError:
             pass
-    return libs
+    from qa.reading.words import wordlist_identity
+
+    return libs | {"wordlist": wordlist_identity()}  # the PDF reader's hyphen decisions depend on it
 
 
 def _index_files(folder: Path) -> list[str]:
@@ -317,7 +319,7 @@ class IndexStore:
                 )
         current = _libraries()
         for lib, ver in manifest.libraries.items():
-            if lib in current and current[lib] != ver and lib in ("sentence-transformers", "faiss-cpu", "bm25s"):
+            if lib in current and current[lib] != ver and lib in ("sentence-transformers", "faiss-cpu", "bm25s", "wordlist"):
                 logger.warning("index built with %s %s, running %s", lib, ver, current[lib])
 
     def load(self, *, expect_model: str | None = None, verify: bool = True) -> Index:

@@ -54,3 +54,40 @@ def test_a_word_2013_opinion_with_a_three_line_running_head(tmp_path):
     assert s["notes_right"] == s["notes"] == 3 and s["markers_right"] == 3
     # the one left is page 1's caption ("2022-NCSC-1" under the court's name), not a running head
     assert s["heads_in_body"] <= 1
+
+
+def _text_of(name: str) -> str:
+    pdf = FOLDER / f"{name}.pdf"
+    if not pdf.is_file():
+        pytest.skip(f"{pdf} is absent (the shared real PDFs sit beside the clone in CI)")
+    from qa.reading.corpus import read_document
+
+    return read_document(pdf).text  # the notes included
+
+
+def test_line_end_hyphens_are_decided_with_the_word_list_where_the_document_is_silent():
+    """Words broken at a line end and written nowhere else in the file: the word list tells a
+    broken word ("demon-" + "strates") from a compound ("non-" + "exhaustiveness")."""
+    from qa.reading.words import english_words, wordlist_identity
+
+    if not english_words():
+        pytest.fail(f"no English word list ({wordlist_identity()}): install Debian's wamerican-large")
+    scotus = _text_of("scotus-tarrant")
+    for word in ("demonstrates", "hereinafter", "becomes"):
+        assert word in scotus
+    assert "demon-strates" not in scotus and "herein-after" not in scotus
+    assert "cross-border" in scotus  # a compound: kept
+    assert "non-exhaustiveness" in _text_of("nc-gift-surplus")
+
+
+def test_a_word_list_that_is_not_there_is_said_and_the_pdf_is_read_anyway(monkeypatch, caplog, tmp_path):
+    import logging
+
+    from qa.reading import words
+
+    monkeypatch.setenv("QA_WORDLIST", str(tmp_path / "no-such-list"))
+    with caplog.at_level(logging.WARNING, logger="qa.reading.words"):
+        assert words.english_words() == frozenset()
+        assert words.wordlist_identity() == "none"
+    assert "not a file" in caplog.text
+    assert "herein-after" in _text_of("scotus-tarrant")  # the document's evidence alone decides

@@ -20,8 +20,9 @@ this reader goes by layout only, never by one document's words or by bare digits
 * The title is the first page's largest text; a heading is a line larger or bolder than the
   body. Paragraphs break where a line ending a sentence is followed by a larger gap, an indent
   or a short line, and join across pages and columns when a sentence runs on.
-* A hyphen at a line end is dropped when the document elsewhere spells the word whole and
-  never with the hyphen; otherwise it is kept ("air-" + "strikes" -> "air-strikes").
+* A hyphen at a line end is kept when the document writes the word with it inside a line,
+  dropped when it spells the word whole elsewhere; with no such evidence an English word list
+  decides ("demon-" + "strates" -> "demonstrates", "cross-" + "border" -> "cross-border").
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from typing import Any
 from qa.errors import DocumentError, PageNotFoundError
 from qa.models import Artefact, Document
 from qa.reading.layout import TERMINAL, Block, Line, Note, Piece, emit, finish
+from qa.reading.words import english_words
 
 logger = logging.getLogger(__name__)
 
@@ -441,9 +443,13 @@ def _hyphen_rule(pages: list[_Page]) -> Callable[[str, str], bool]:
     """Whether a line-end hyphen between ``a-`` and ``b`` is the layout's (drop) or the word's.
 
     The word's, when the document writes it with this hyphen inside a line. Else the layout's,
-    when the document spells the word whole elsewhere or breaks it at another point, or when
-    neither part is a word found elsewhere in the document (syllables); else the word's.
+    when the document spells the word whole elsewhere or breaks it at another point. With no
+    such evidence, an English word list decides (``qa.reading.words``): the layout's when the
+    whole is a word ("demon-" + "strates"), the word's when the second part is one
+    ("non-" + "exhaustiveness"). Else the layout's when neither part is a word found elsewhere
+    in the document (syllables), else the word's.
     """
+    dictionary = english_words()
     counts: Counter[str] = Counter()
     splits: dict[str, set[int]] = {}
     for p in pages:
@@ -472,6 +478,11 @@ def _hyphen_rule(pages: list[_Page]) -> Callable[[str, str], bool]:
             return False
         if counts[whole] > 0 or len(splits.get(whole, ())) > 1:
             return True
+        if whole in dictionary:
+            return True
+        second = mb.group(0).lower()
+        if len(second) > 2 and second in dictionary:
+            return False
         # no evidence either way: syllables ("ques-" + "tion") are no words of the document;
         # a compound's parts ("air-" + "strikes") usually are
         return counts[ma.group(1).lower()] == 0 and counts[mb.group(0).lower()] == 0

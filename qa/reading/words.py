@@ -1,0 +1,70 @@
+"""An English word list, for the one decision of the PDF reader a document cannot always make
+alone: whether a hyphen at a line end belongs to the word ("cross-" + "border") or only to the
+layout ("demon-" + "strates").
+
+The list is Debian's (``wamerican-large``: /usr/share/dict/american-english-large, installed
+by the README's set-up), chosen by measurement: over the 154 line-end hyphens of the three
+real PDFs in ../shared/readings/pdf, judged by hand, the document's own evidence alone decided
+5 wrong, with ``wamerican`` 2, with ``wamerican-large`` or ``-huge`` none (``python
+bench/hyphens.py``); wordfreq's frequencies (a word at Zipf ≥ 2.5), tried once, 2.
+``QA_WORDLIST`` names another list (one word a line) or ``none``; without a list the reader
+decides on the document's evidence alone and says so once in the log.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+__all__ = ["WORDLISTS", "english_words", "wordlist_identity"]
+
+logger = logging.getLogger(__name__)
+
+# in order of preference: the measured best first, then what a Debian system may have instead
+WORDLISTS = (
+    Path("/usr/share/dict/american-english-large"),
+    Path("/usr/share/dict/american-english-huge"),
+    Path("/usr/share/dict/british-english-large"),
+    Path("/usr/share/dict/american-english"),
+    Path("/usr/share/dict/words"),
+)
+
+
+def _wordlist_path() -> Path | None:
+    chosen = os.environ.get("QA_WORDLIST", "").strip()
+    if chosen.lower() == "none":
+        return None
+    if chosen:
+        path = Path(chosen)
+        if not path.is_file():
+            logger.warning("QA_WORDLIST names '%s', which is not a file: no word list is used", path)
+            return None
+        return path
+    return next((p for p in WORDLISTS if p.is_file()), None)
+
+
+@functools.cache
+def _load(path: Path | None) -> tuple[frozenset[str], str]:
+    if path is None:
+        logger.info("no English word list (install Debian's wamerican-large): line-end hyphens are "
+                    "decided on the document's own evidence")
+        return frozenset(), "none"
+    data = path.read_bytes()
+    words = frozenset(
+        w.strip().casefold() for w in data.decode("utf-8", errors="replace").splitlines() if w.strip() and "'" not in w
+    )
+    return words, f"{path.name} {hashlib.sha256(data).hexdigest()[:12]}"
+
+
+def english_words() -> frozenset[str]:
+    """The words of the list in use, case-folded (possessives left out); empty when none."""
+    return _load(_wordlist_path())[0]
+
+
+def wordlist_identity() -> str:
+    """Which list the reader uses: its file name and the start of its hash, or "none" (the
+    index records it: a PDF read with another list may be cut differently)."""
+    return _load(_wordlist_path())[1]
