@@ -231,7 +231,9 @@ def to_fodt(
     font: str = "Liberation Serif",
     body_size: str = "12pt",
     note_size: str = "9pt",
-    header_text: str | None = None,
+    header_text: str | Sequence[str] | None = None,
+    header_left: str | Sequence[str] | None = None,
+    head_page_number: bool = False,
     page_numbers: bool = True,
     first_page_number: int = 1,
     note_numbers_raised: bool = False,
@@ -243,7 +245,11 @@ def to_fodt(
     """The flat ODT (XML text) for ``blocks``.
 
     page_size: (width, height) with units; the default A5 makes text spill over pages.
-    header_text: a running head (italic 9pt, centred) on every page.
+    header_text: a running head (italic 9pt, centred) on every page; a list of str sets it on
+        several lines ("2022-NCSC-1" / "Opinion of the Court").
+    header_left: another head for the even (left) pages, odd pages keeping ``header_text``.
+    head_page_number: the page number at the end of the head's first line ("Opinion 3"),
+        instead of in the footer.
     page_numbers: the current page number (10pt, centred) in the footer.
     first_page_number: the number printed on the first page (no /PageLabels are written).
     note_numbers_raised: the number before the note text at the foot is superscript too
@@ -265,11 +271,17 @@ def to_fodt(
     ns = " ".join(f'xmlns:{k}="{v}"' for k, v in NS.items())
     ff = quoteattr(font)
     ff_family = quoteattr(f"'{font}'")
-    header = (
-        f'<style:header><text:p text:style-name="Header">{_xml_text(header_text)}</text:p></style:header>'
-        if header_text
-        else ""
-    )
+    def head_xml(head: str | Sequence[str]) -> str:
+        lines = [head] if isinstance(head, str) else list(head)
+        number = ' <text:page-number text:select-page="current">1</text:page-number>' if head_page_number else ""
+        return "".join(f'<text:p text:style-name="Header">{_xml_text(line)}{number if i == 0 else ""}</text:p>'
+                       for i, line in enumerate(lines))
+
+    header = f"<style:header>{head_xml(header_text)}</style:header>" if header_text else ""
+    if header_text and header_left:
+        header += f"<style:header-left>{head_xml(header_left)}</style:header-left>"
+    if head_page_number:
+        page_numbers = False
     footer = (
         '<style:footer><text:p text:style-name="Footer"><text:page-number text:select-page="current">1'
         "</text:page-number></text:p></style:footer>"

@@ -33,6 +33,32 @@ def _glued_blocks() -> list:
     return blocks
 
 
+# real pages do not repeat their text at the same height: the body and the notes vary
+_COMPACT = ["The committee met again in the autumn and heard the parties on the question of the water rights "
+            "that the compact divides among the four states.",
+            "Each state claimed a larger share of the water that crosses its border in the dry season.",
+            "The river authority asked the court to read the compact as its drafters had meant it in those years.",
+            "Neither side had measured the flow of the southern tributaries before the drought began.",
+            "The lower court held that the compact leaves each state free to regulate its own share."]
+_RECORD = ["The record of the hearing shows the positions of each state in detail",
+           "Counsel for the river authority filed a further brief on the allocation",
+           "A survey of the basin was ordered and delivered before the winter",
+           "Three engineers testified on the flow of the river in dry years",
+           "The state legislature later amended its own water code to match",
+           "An earlier decision of the same court had left the question open",
+           "Maps of the subbasins were attached to the brief as exhibits"]
+
+
+def _heads_blocks() -> list:
+    blocks: list = [("title", "Rights Under the Compact")]
+    for i in range(10):
+        record = ". ".join(_RECORD[(i + k) % len(_RECORD)] for k in range(8))
+        text = [_COMPACT[(i + k) % len(_COMPACT)] for k in range(4)]
+        blocks.append(("p", [" ".join(text[:3]) + f" Point {i + 1} was decided.",
+                             Note(f"Long note {i + 1} begins here. {record}. End of note {i + 1}."), " " + text[3]]))
+    return blocks
+
+
 @pytest.fixture(scope="session")
 def pdfs(tmp_path_factory) -> dict[str, Path]:
     """The test PDFs, made with one LibreOffice start."""
@@ -52,6 +78,11 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
         # under a rule and with none, the same notes at the same height on both pages
         "glued": (_glued_blocks(), {"note_indent": False, "note_rule": False}),
         "glued-rule": (_glued_blocks(), {"note_indent": False}),
+        # two-line running heads, other on even pages, the page number in the head; long notes
+        # that run on to the next page
+        "heads": (_heads_blocks(), {"header_text": ["Court of Appeals No. 12-345", "Opinion of the Court"],
+                                    "header_left": ["Smith v. Jones", "Opinion of the Court"],
+                                    "head_page_number": True, "first_page_number": 7}),
     }
     made = make_pdfs([(blocks, out / f"{name}.pdf", opts) for name, (blocks, opts) in jobs.items()])
     return {name: path for name, path in zip(jobs, made, strict=True)}
@@ -426,3 +457,30 @@ def test_note_labels_glued_to_the_note_text_at_its_own_size(pdfs, name):
                for i, n in enumerate(d.footnotes))
     assert not any("no note text" in w for w in d.warnings), d.warnings
     assert "Minutes of meeting" not in d.text[: d.body_end]
+
+
+def test_two_line_running_heads_and_notes_continued_on_the_next_page(pdfs):
+    """Heads of two lines, another on even pages, the page number at the end of the first line;
+    notes long enough to run on to the next page, where they continue above that page's own
+    notes: each is one note, whole, on the page of its label; nothing of the heads in the text."""
+    import pdfplumber
+
+    from qa.reading.pdf import read_pdf
+
+    with pdfplumber.open(str(pdfs["heads"])) as pdf:
+        texts = [page.extract_text() for page in pdf.pages]
+    where = {i: ([n for n, t in enumerate(texts) if f"Long note {i} begins" in t],
+                 [n for n, t in enumerate(texts) if f"End of note {i}." in t]) for i in range(1, 11)}
+    continued = [i for i, (a, b) in where.items() if a != b]
+    assert len(continued) >= 2, "fewer than two notes ran on to the next page: the test would prove nothing"
+    d = read_pdf(pdfs["heads"])
+    assert [p.number for p in d.pages] == list(range(7, 7 + len(texts)))
+    assert [n.label for n in d.footnotes] == [str(i) for i in range(1, 11)]
+    for i, n in enumerate(d.footnotes, start=1):
+        assert n.text.startswith(f"Long note {i} begins here.") and n.text.endswith(f"End of note {i}.")
+        assert n.page == 7 + where[i][0][0]
+    assert not d.warnings
+    body = d.text[: d.body_end]
+    assert "Court of Appeals" not in body and "Smith v. Jones" not in body and "Opinion of the Court" not in body
+    assert sum(body.count(sentence) for sentence in _COMPACT) == 40  # every sentence whole, across page breaks too
+    assert {a.kind for a in d.artefacts} == {"running-head"}

@@ -291,6 +291,23 @@ def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
         glued = _GLUED.match(first)
         return first.rstrip(".)") in marked or (glued is not None and glued.group(1) in marked)
 
+    def run_on(line: _PLine, lines: list[_PLine], at_top: bool) -> bool:
+        """A line set at the text's own leading in a block of lines of which one does not
+        repeat belongs to that text: the last lines of notes ("..., see the report.") can look
+        the same at the foot of several pages; a running head or foot stands apart, all of it."""
+        for _ in range(6):
+            inward = [ln for ln in lines if ln is not line and (ln.top >= line.bottom if at_top else ln.bottom <= line.top)]
+            if not inward:
+                return False
+            nxt = min(inward, key=lambda ln: ln.top) if at_top else max(inward, key=lambda ln: ln.bottom)
+            gap = nxt.top - line.bottom if at_top else line.top - nxt.bottom
+            if gap >= 0.5 * min(line.size, nxt.size):
+                return False
+            if not repeats(nxt, at_top):
+                return True
+            line = nxt
+        return True  # six lines at the text's leading: deeper than any head (five at most)
+
     for p in pages:
         body = Counter(w.size for ln in p.lines for w in ln.words).most_common(1)
         marked = {ln.words[i].text.rstrip(".)") for ln in p.lines
@@ -304,6 +321,8 @@ def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
                 inner = line.top <= HEAD_BAND * p.height if at_top else line.bottom >= (1 - HEAD_BAND) * p.height
                 num = is_number(line) if outer else None
                 repeated = inner and repeats(line, at_top) and not (num is None and opens_note(line, marked))
+                if repeated and num is None and run_on(line, p.lines, at_top):
+                    repeated = False
                 if num is None and not repeated:
                     break
                 p.lines.remove(line)
@@ -525,7 +544,10 @@ def read_pdf(
         for ln in p.lines:
             for w in ln.words:
                 sizes[w.size] += len(w.text)
-    body_size = sizes.most_common(1)[0][0]
+    # the body's size: the largest that sets a fifth of the characters, not the commonest, which
+    # in a reading with long notes (a law review's) is the notes' size
+    total = sum(sizes.values())
+    body_size = max((size for size, n in sizes.items() if n >= 0.2 * total), default=sizes.most_common(1)[0][0])
 
     _margins(pages, artefacts)
     cited = _page_numbers(pages, warnings)
