@@ -55,6 +55,9 @@ def blocks(pages: int) -> list:
     return out
 
 
+LAST_OUTPUT: dict[str, str] = {}
+
+
 def run(code: str, pdf: Path) -> tuple[float, float]:
     t = time.perf_counter()
     proc = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-c", code, str(pdf)],
@@ -62,6 +65,7 @@ def run(code: str, pdf: Path) -> tuple[float, float]:
     elapsed = time.perf_counter() - t
     if proc.returncode != 0:
         raise SystemExit(proc.stderr[-2000:])
+    LAST_OUTPUT[code] = proc.stdout.strip()
     return elapsed, int(proc.stderr.strip().splitlines()[-1]) / 1024
 
 
@@ -98,12 +102,19 @@ def main() -> None:
         "peak_rss_mb": {k: round(v, 1) for k, v in rss.items()},
         "all_runs": res,
     }
+    _chars, notes, _pages = (int(x) for x in LAST_OUTPUT[OURS].split())
+    out["notes_read"] = notes
+    if args.pdf is None:  # made here: one note a paragraph
+        out["notes_made"] = args.pages * 2
+        if notes != out["notes_made"]:
+            print(f"WARNING: the reader found {notes} of the {out['notes_made']} notes made")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2))
     print("| reading a PDF | pdfplumber words (floor) | qa.reading.pdf | ratio |\n|---|---:|---:|---:|")
     print(f"| {n_pages} pages, seconds (process start to exit) | {sec['floor']:.2f} | {sec['ours']:.2f} | {out['time_ratio']}x |")
     print(f"| pages per second | {out['pages_per_s']['floor']} | {out['pages_per_s']['ours']} | |")
     print(f"| peak RSS (MB) | {rss['floor']:.0f} | {rss['ours']:.0f} | {rss['ours'] / rss['floor']:.2f}x |")
+    print(f"notes read: {notes}" + (f" of {out['notes_made']} made" if "notes_made" in out else ""))
     print(f"wrote {args.out}")
 
 

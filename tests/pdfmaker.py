@@ -237,6 +237,7 @@ def to_fodt(
     page_numbers: bool = True,
     first_page_number: int = 1,
     note_numbers_raised: bool = False,
+    first_note_number: int = 1,
     note_indent: bool = True,
     note_rule: bool = True,
     hyphenate: bool = False,
@@ -252,6 +253,7 @@ def to_fodt(
         instead of in the footer.
     page_numbers: the current page number (10pt, centred) in the footer.
     first_page_number: the number printed on the first page (no /PageLabels are written).
+    first_note_number: the number of the first footnote (a later chapter's notes: 998, 999, 1000).
     note_numbers_raised: the number before the note text at the foot is superscript too
         (default: same size as the note text, on its baseline, like "1 See ...").
     note_indent: the note text hangs after its number (default); False: no indent, so the
@@ -338,7 +340,7 @@ def to_fodt(
  </style:style>
  <style:style style:name="Em" style:family="text"><style:text-properties fo:font-style="italic"/></style:style>
  <style:style style:name="Sup" style:family="text"><style:text-properties style:text-position="super 58%"/></style:style>
- <text:notes-configuration text:note-class="footnote" text:citation-style-name="Footnote_20_Symbol" text:citation-body-style-name="Footnote_20_anchor" style:num-format="1" text:start-value="0" text:footnotes-position="page" text:start-numbering-at="document"/>
+ <text:notes-configuration text:note-class="footnote" text:citation-style-name="Footnote_20_Symbol" text:citation-body-style-name="Footnote_20_anchor" style:num-format="1" text:start-value="{int(first_note_number) - 1}" text:footnotes-position="page" text:start-numbering-at="document"/>
 </office:styles>
 <office:automatic-styles>
  <style:page-layout style:name="pm1">

@@ -80,6 +80,10 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
         "glued-rule": (_glued_blocks(), {"note_indent": False}),
         # two-line running heads, other on even pages, the page number in the head; long notes
         # that run on to the next page
+        # a later chapter of a long book: its notes go past 999
+        "thousand": ([("title", "Chapter Forty")] + [("p", [_COMPACT[i % 5], Note(f"Source {i} of the chapter."),
+                                                          " " + _COMPACT[(i + 1) % 5]]) for i in range(7)],
+                     {"first_note_number": 997}),
         "heads": (_heads_blocks(), {"header_text": ["Court of Appeals No. 12-345", "Opinion of the Court"],
                                     "header_left": ["Smith v. Jones", "Opinion of the Court"],
                                     "head_page_number": True, "first_page_number": 7}),
@@ -484,3 +488,14 @@ def test_two_line_running_heads_and_notes_continued_on_the_next_page(pdfs):
     assert "Court of Appeals" not in body and "Smith v. Jones" not in body and "Opinion of the Court" not in body
     assert sum(body.count(sentence) for sentence in _COMPACT) == 40  # every sentence whole, across page breaks too
     assert {a.kind for a in d.artefacts} == {"running-head"}
+
+
+def test_note_numbers_past_999(pdfs):
+    """Labels of four digits are labels: notes 997-1003 are all read, none left in the body."""
+    from qa.reading.pdf import read_pdf
+
+    d = read_pdf(pdfs["thousand"])
+    assert [n.label for n in d.footnotes] == [str(n) for n in range(997, 1004)]
+    assert [n.text for n in d.footnotes] == [f"Source {i} of the chapter." for i in range(7)]
+    assert [m.label for m in d.markers] == [str(n) for n in range(997, 1004)]
+    assert "Source" not in d.text[: d.body_end] and not d.warnings

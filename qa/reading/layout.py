@@ -225,9 +225,10 @@ def _resolve_notes(
             pieces.append(Piece(text=text, line=ln.no, page=ln.page, markers=[], box=ln.box))
         if note.lines:
             first_text, _ = clean_line(note.lines[0].text, [])
-            m = NOTE_START.match(first_text)
-            if m and m.group(1) == note.label:
-                pieces[0] = Piece(text=m.group(2).strip(), line=note.lines[0].no, page=note.page, markers=[],
+            # the note's own label, however many digits (NOTE_START, for plain text, takes three)
+            m = re.match(rf"^\s*{re.escape(note.label)}[.)]?\s+(\S.*)$", first_text)
+            if m:
+                pieces[0] = Piece(text=m.group(1).strip(), line=note.lines[0].no, page=note.page, markers=[],
                                    box=note.lines[0].box)
         start, end = builder.add_block("note", pieces)
         text = builder.last_text

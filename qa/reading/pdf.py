@@ -46,13 +46,13 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["read_pdf"]
 
-_LABEL = re.compile(r"^(?:\d{1,3}|\*{1,3}|[†‡§])$")
+_LABEL = re.compile(r"^(?:\d{1,4}|\*{1,3}|[†‡§])$")  # a book may number past 999
 _NUMBER_ONLY = re.compile(r"^(?:[-–—]\s*)?(\d{1,4}|[ivxlcdm]{1,7})(?:\s*[-–—])?$", re.IGNORECASE)
 _OPENS_LOWER = re.compile(r"^[\"“‘'«(\[]?[a-zß-öø-ÿ]")
 _WORD_CHARS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 
 
-@dataclass
+@dataclass(slots=True)
 class _W:
     text: str
     x0: float
@@ -63,7 +63,7 @@ class _W:
     bold: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class _PLine:
     index: int  # page index, 0-based
     words: list[_W]
@@ -343,7 +343,7 @@ def _is_label_word(w: _W) -> bool:
 
 
 _TEXT_RULE = re.compile(r"^[-‐‑‒–—―_‾⎯─━]{3,}$")
-_GLUED = re.compile(r"^(\d{1,3}|\*{1,3}|[†‡§])([^\W\d_].*|[“\"'‘«(\[].*)$")
+_GLUED = re.compile(r"^(\d{1,4}|\*{1,3}|[†‡§])([^\W\d_].*|[“\"'‘«(\[].*)$")
 
 
 def _unglue_labels(lines: list[_PLine], marked: set[str]) -> None:
