@@ -6,6 +6,8 @@ evaluation share; its field names are never renamed.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -139,14 +141,54 @@ class Document(QAModel):
         return found or [self.page_at(start)]
 
     def line_at(self, offset: int) -> int:
-        from bisect import bisect_right
-
         i = bisect_right(self.line_map, (offset, 1 << 30)) - 1
         return self.line_map[max(i, 0)][1]
 
     def footnote(self, label: str) -> Footnote | None:
+        """The first note with ``label``; where labels repeat, :meth:`note_for` finds a marker's."""
         for note in self.footnotes:
             if note.label == label:
+                return note
+        return None
+
+    @cached_property
+    def _labelled(self) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        notes: dict[str, list[int]] = {}
+        for i, note in enumerate(self.footnotes):
+            notes.setdefault(note.label, []).append(i)
+        markers: dict[str, list[int]] = {}
+        for m in self.markers:
+            markers.setdefault(m.label, []).append(m.offset)
+        return notes, {label: sorted(offsets) for label, offsets in markers.items()}
+
+    def note_occurrence(self, label: str, offset: int) -> int:
+        """Which of the notes labelled ``label`` the marker at ``offset`` (in ``text``) refers
+        to, counting from 0. Labels repeat where the numbering restarts in each chapter or the
+        symbols (*, †) on each page."""
+        notes, markers = self._labelled
+        same = notes.get(label, [])
+        if len(same) <= 1:
+            return 0
+        # the first of them set after the marker's line (a footnote at its page's foot, an endnote
+        # at its chapter's end); without lines, the marker's rank among the label's markers
+        line = self.line_at(offset)
+        for k, i in enumerate(same):
+            start = self.footnotes[i].line_start
+            if start is not None and start >= line:
+                return k
+        if all(self.footnotes[i].line_start is not None for i in same):
+            return len(same) - 1
+        return min(max(bisect_right(markers.get(label, []), offset) - 1, 0), len(same) - 1)
+
+    def note_for(self, label: str, offset: int) -> Footnote | None:
+        """The note the marker ``label`` at ``offset`` (in ``text``) refers to."""
+        positions = self._labelled[0].get(label)
+        return self.footnotes[positions[self.note_occurrence(label, offset)]] if positions else None
+
+    def note_at(self, offset: int) -> Footnote | None:
+        """The note whose text holds ``offset``, if any (a note passage's own note)."""
+        for note in self.footnotes:
+            if note.start is not None and note.end is not None and note.start <= offset < note.end:
                 return note
         return None
 

@@ -50,6 +50,7 @@ from qa.files import atomic_write_text, folder_lock, fsync_tree, remove_leftover
 from qa.models import Document, Passage, QAModel
 from qa.ranking.retrieval import DenseIndex, KeywordIndex
 from qa.reading.corpus import SUPPORTED_SUFFIXES
+from qa.reading.passages import cited_note_rows
 
 logger = logging.getLogger(__name__)
 
@@ -374,10 +375,7 @@ class IndexStore:
         for what, values in checks.items():
             if len(set(values)) != 1:
                 raise IndexCorruptError(f"Index at '{p}': {what} counts disagree {values}. It will be rebuilt.")
-        note_row = {(n["doc_id"], n["label"]): i for i, n in enumerate(notes)}
-        passage_notes = [
-            [note_row[(x.doc_id, lab)] for lab in x.notes if (x.doc_id, lab) in note_row] for x in passages
-        ]
+        passage_notes = cited_note_rows(passages, {d.doc_id: d for d in documents}, notes)
         first = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         return Index(
             manifest=manifest,

@@ -84,6 +84,12 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
         "thousand": ([("title", "Chapter Forty")] + [("p", [_COMPACT[i % 5], Note(f"Source {i} of the chapter."),
                                                           " " + _COMPACT[(i + 1) % 5]]) for i in range(7)],
                      {"first_note_number": 997}),
+        # the numbering restarts in the second chapter (as a book's, or symbols per page)
+        "restart": ([("title", "Two Chapters")] + [
+            block for ch in (1, 2) for block in (
+                [("pagebreak",)] if ch == 2 else []) + [("heading", f"Chapter {ch}")] + [
+                ("p", [f"Chapter {ch} makes point {k}.", Note(f"Chapter {ch}, note {k}: its source.", label=str(k)),
+                       " " + _COMPACT[k]]) for k in (1, 2)]], {}),
         "heads": (_heads_blocks(), {"header_text": ["Court of Appeals No. 12-345", "Opinion of the Court"],
                                     "header_left": ["Smith v. Jones", "Opinion of the Court"],
                                     "head_page_number": True, "first_page_number": 7}),
@@ -499,3 +505,26 @@ def test_note_numbers_past_999(pdfs):
     assert [n.text for n in d.footnotes] == [f"Source {i} of the chapter." for i in range(7)]
     assert [m.label for m in d.markers] == [str(n) for n in range(997, 1004)]
     assert "Source" not in d.text[: d.body_end] and not d.warnings
+
+
+def test_numbering_that_restarts_cites_each_markers_own_note(pdfs):
+    """Chapter 2 numbers its notes 1, 2 again: every marker cites the note of its own chapter,
+    in the citations an answer shows and in the rows the ranker scores."""
+    from qa.ranking.citations import citations_for
+    from qa.reading.passages import cited_note_rows, split_passages
+    from qa.reading.pdf import read_pdf
+
+    d = read_pdf(pdfs["restart"])
+    assert [(n.label, n.text) for n in d.footnotes] == [
+        (str(k), f"Chapter {ch}, note {k}: its source.") for ch in (1, 2) for k in (1, 2)]
+    passages = split_passages(d, lambda texts: [len(t.split()) for t in texts], max_tokens=12, min_tokens=4)
+    notes = [{"doc_id": d.doc_id, "label": n.label, "text": n.text} for n in d.footnotes]
+    rows = cited_note_rows(passages, {d.doc_id: d}, notes)
+    seen = 0
+    for p, cited in zip(passages, rows, strict=True):
+        for m, c in zip(p.markers, citations_for(p, d), strict=True):
+            chapter = p.text[: m.offset].rsplit("Chapter ", 1)[1][0]
+            assert c.text == f"Chapter {chapter}, note {m.label}: its source."
+            assert notes[cited[[x.label for x in p.markers].index(m.label)]]["text"] == c.text
+            seen += 1
+    assert seen == 4

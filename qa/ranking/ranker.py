@@ -51,9 +51,10 @@ class Ranker:
         self.heading_rows = _heading_sentences(index, ("title", "heading"))
         self.section_heading_rows = _heading_sentences(index, ("heading",))
         self._all_notes_pos = [(row, labs) for row, labs in enumerate(index.passage_notes) if labs]
-        self._note_rows: dict[str, dict[str, int]] = {}
+        # the rows of each document's notes by label, in order (labels repeat where numbering restarts)
+        self._note_rows: dict[str, dict[str, list[int]]] = {}
         for row, n in enumerate(index.notes):
-            self._note_rows.setdefault(n["doc_id"], {})[n["label"]] = row
+            self._note_rows.setdefault(n["doc_id"], {}).setdefault(n["label"], []).append(row)
         # the note rows each passage cites, as a padded table (-1: none) for vectorised maxima
         width = max((len(labs) for labs in index.passage_notes), default=0)
         self._cited = np.full((len(index.passage_notes), max(width, 1)), -1, np.int64)
@@ -221,7 +222,7 @@ class Ranker:
         doc = self.index.documents[p.doc_id]
         out = np.zeros(len(p.sentences), bool)
         for m in p.markers:
-            note = doc.footnote(m.label)
+            note = doc.note_for(m.label, p.start + m.offset)
             i = sentence_at(p, m.offset)
             if note is not None and not note.missing and i is not None:
                 out[i] = True
@@ -235,14 +236,17 @@ class Ranker:
         if not len(note_fused) or not p.notes:
             return out, labels
         rows = self._note_rows.get(p.doc_id, {})
+        doc = self.index.documents[p.doc_id]
         for m in p.markers:
-            row = rows.get(m.label)
+            row = _nth(rows.get(m.label), doc.note_occurrence(m.label, p.start + m.offset))
             i = sentence_at(p, m.offset)
             if row is not None and i is not None and (labels[i] is None or float(note_fused[row]) > out[i]):
                 out[i] = float(note_fused[row])
                 labels[i] = m.label
         if p.kind == "note":
-            row = rows.get(p.notes[0])
+            own = doc.note_at(p.start)
+            same = [n for n in doc.footnotes if n.label == p.notes[0] and n.text]
+            row = _nth(rows.get(p.notes[0]), same.index(own) if own in same else 0)
             if row is not None:
                 out[:] = float(note_fused[row])
         return out, labels
@@ -266,6 +270,11 @@ class Ranker:
 
 AUTHOR_NOTE_SCORE = 0.5  # "good match" (qa.render.relevance_label)
 HEADING_FACTOR = 0.85
+
+
+def _nth(rows: list[int] | None, k: int) -> int | None:
+    """Row ``k`` of a label's note rows (the last when a note without text left it shorter)."""
+    return rows[min(k, len(rows) - 1)] if rows else None
 
 
 def _heading_sentences(index: Index, kinds: tuple[str, ...]) -> np.ndarray:

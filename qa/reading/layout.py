@@ -256,6 +256,8 @@ def _resolve_notes(
         if label not in defined:
             warnings.append(f"marker {label} on page {page} has no note text in the source")
             result.append(Footnote(label=label, text=None, page=page, missing=True))
+    if len({n.label for n in result}) < len(result):
+        return result  # labels that come again (numbering restarting by chapter): the reading's order
     return sorted(result, key=_label_key)
 
 

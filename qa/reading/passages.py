@@ -9,7 +9,8 @@
   so it can still be found. Cited notes are found through the passages that cite them.
 
 Passages never overlap, so an answer never shows the same text twice. Their ids are stable:
-``<doc_id>#<ordinal>`` in reading order, ``<doc_id>#note-<label>`` for a note passage.
+``<doc_id>#<ordinal>`` in reading order, ``<doc_id>#note-<label>`` for a note passage (``-2``,
+``-3`` after it where the label comes again).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 from qa.models import Document, Marker, Passage
 
-__all__ = ["split_passages"]
+__all__ = ["cited_note_rows", "split_passages"]
 
 TokenCounter = Callable[[list[str]], list[int]]
 
@@ -104,12 +105,15 @@ def split_passages(
             passages.append(_make(doc, f"{doc.doc_id}#{len(passages)}", "body", chunk[0].start, chunk[-1].end, chunk))
 
     cited = {m.label for m in doc.markers}
+    used: dict[str, int] = {}
     for note in doc.footnotes:
         if note.missing or note.label in cited or note.start is None or note.end is None:
             continue
         units = [_Unit(s.start, s.end, 0, s.paragraph) for s in sents if note.start <= s.start < note.end]
+        used[note.label] = used.get(note.label, 0) + 1  # a label used again (symbols per page): "#note-*-2"
+        suffix = "" if used[note.label] == 1 else f"-{used[note.label]}"
         passages.append(
-            _make(doc, f"{doc.doc_id}#note-{note.label}", "note", note.start, note.end, units, note.label)
+            _make(doc, f"{doc.doc_id}#note-{note.label}{suffix}", "note", note.start, note.end, units, note.label)
         )
     return passages
 
@@ -126,7 +130,7 @@ def _make(
     markers = [Marker(label=m.label, offset=m.offset - start) for m in doc.markers if start <= m.offset <= end]
     notes = [own_note] if own_note else list(dict.fromkeys(m.label for m in markers))
     if own_note:
-        fn = doc.footnote(own_note)
+        fn = doc.note_at(start) or doc.footnote(own_note)
         pages = [fn.page] if fn and fn.page else [1]
         lines = (fn.line_start or 1, fn.line_end or 1) if fn else (1, 1)
     else:
@@ -146,3 +150,28 @@ def _make(
         sentences=[(u.start - start, u.end - start) for u in units],
         notes=notes,
     )
+
+
+def cited_note_rows(passages: list[Passage], documents: dict[str, Document], notes: list[dict[str, str]]) -> list[list[int]]:
+    """For each passage, the rows of ``notes`` (the index's notes with text, in document order)
+    that it cites: its markers' notes, or a note passage its own. Labels may repeat in a document
+    (numbering that restarts in each chapter): the k-th note with a label is that label's k-th row."""
+    rows: dict[tuple[str, str], list[int]] = {}
+    for i, n in enumerate(notes):
+        rows.setdefault((n["doc_id"], n["label"]), []).append(i)
+
+    def row(doc_id: str, label: str, k: int) -> int | None:
+        found = rows.get((doc_id, label))
+        return found[min(k, len(found) - 1)] if found else None
+
+    out: list[list[int]] = []
+    for x in passages:
+        doc = documents[x.doc_id]
+        if x.kind == "note":
+            own = doc.note_at(x.start)
+            same = [n for n in doc.footnotes if n.text and n.label == (own.label if own else x.notes[0])]
+            cited = [row(x.doc_id, x.notes[0], same.index(own) if own in same else 0)]
+        else:
+            cited = [row(x.doc_id, m.label, doc.note_occurrence(m.label, x.start + m.offset)) for m in x.markers]
+        out.append([r for r in dict.fromkeys(cited) if r is not None])
+    return out

@@ -73,9 +73,14 @@ class _PLine:
 
     def settle(self) -> None:
         """Main size (the size most characters have) and the baseline of those words."""
+        # raised smaller words (markers, a note's label) have no vote: "12 I insist ..." is set in
+        # the size of "I insist", however short the line is so far
+        big = max(w.size for w in self.words)
+        big_base = statistics.median(w.bottom for w in self.words if w.size == big)
         sizes: Counter[float] = Counter()
         for w in self.words:
-            sizes[w.size] += len(w.text)
+            if not (w.size <= 0.85 * big and w.bottom <= big_base - 0.12 * big):
+                sizes[w.size] += len(w.text)
         # ties go to the larger size: a raised label and a one-letter word ("1" "A") are the note's start
         self.size = max(sizes, key=lambda sz: (sizes[sz], sz))
         self.base = statistics.median(w.bottom for w in self.words if w.size == self.size)
@@ -256,8 +261,9 @@ def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
     A running head is a line near the top (a foot near the bottom) whose text, digits masked,
     and size repeat at the same height on other pages: several lines deep (a three-line head),
     different on odd and even pages, with the page number in it or beside it. A shape must come
-    back, within 2 points of the same height, on at least a fifth of the pages (two at least);
-    body text that repeats (a refrain, a form) rarely falls at the same height."""
+    back, within 2 points of the same height, on at least a fifth of the pages (two at least),
+    or on two pages in a row (a chapter's title as its head); body text that repeats (a refrain,
+    a form) rarely falls at the same height."""
     need = max(2, len(pages) // 5) if len(pages) >= 2 else 10**6  # a repeat needs pages to repeat on
     seen: dict[tuple[bool, str], list[tuple[int, float]]] = {}  # (at top, shape) -> (page, height)
     for p in pages:
@@ -272,7 +278,8 @@ def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
     def repeats(line: _PLine, at_top: bool) -> bool:
         y = line.top if at_top else line.bottom
         pages_at = {i for i, h in seen.get((at_top, _shape(line)), []) if abs(h - y) <= 2.0}
-        return len(pages_at) >= need
+        # a fifth of the pages; or two pages in a row: a chapter's own head on a short chapter
+        return len(pages_at) >= need or any(i + 1 in pages_at for i in pages_at)
 
     def is_number(line: _PLine) -> int | None:
         text, _ = line.text()
@@ -593,9 +600,13 @@ def _page_numbers(pages: list[_Page], warnings: list[str]) -> dict[int, int]:
     first one back over those before it, down to 1); else the position."""
     if any(p.label for p in pages):
         numbers = {p.index: int(p.label) if p.label and p.label.isdigit() else p.index + 1 for p in pages}
-        if len(set(numbers.values())) == len(numbers):
+        # labels that repeat are still the document's own when the pages print them (a cover
+        # labelled "1", "2" before front matter i-v and a text numbered from 1 again)
+        printed = [(p.label, p.printed) for p in pages if p.printed and p.label and p.label.isdigit()]
+        if len(set(numbers.values())) == len(numbers) or (printed and all(int(a) == b for a, b in printed)):
             return numbers
-        warnings.append("the PDF's page labels do not give every page its own number: pages are cited by position")
+        warnings.append("the PDF's page labels do not give every page its own number, nor match the numbers "
+                        "printed on the pages: pages are cited by position")
         return {p.index: p.index + 1 for p in pages}
     runs: list[list[int]] = []  # [first index, last index, shift, count]
     for p in pages:
