@@ -384,10 +384,15 @@ def _note_zone(p: _Page, body_size: float, artefacts: list[Artefact]) -> None:
     lowest_body = max((ln.bottom for ln in body_like), default=0.0)
     rule = None
     for top, _x0, width in sorted(p.rules, key=lambda r: -r[0]):
-        below = [ln for ln in lines if ln.top >= top - 1.0]
+        below = sorted((ln for ln in lines if ln.top >= top - 1.0), key=lambda ln: ln.top)
         # a rule of any width (Word draws the rule over a note continued from the page before
-        # across the whole column) with only smaller lines below it
-        if width <= 0.9 * p.width and below and all(ln.size < 0.95 * body_size for ln in below):
+        # across the whole column) with only smaller lines below it; or a short rule right above
+        # a note the page marks (some of whose lines a faulty size change set like the body's)
+        if width <= 0.9 * p.width and below and (
+            all(ln.size < 0.95 * body_size for ln in below)
+            or (width <= 0.4 * p.width and below[0].size < 0.95 * body_size
+                and below[0].words[0].text.rstrip(".)") in marked)
+        ):
             rule = top
             break
     if rule is not None:
