@@ -28,6 +28,8 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from qa.reading.words import common_words
+
 __all__ = ["ENGLISH_SHARE", "LanguageGuide"]
 
 ENGLISH_SHARE = 0.5
@@ -68,6 +70,7 @@ class LanguageGuide:
         self._texts = texts
         self._numbers: frozenset[str] | None = None
         self._by_initial: dict[str, list[str]] | None = None
+        self._romanised: frozenset[str] = frozenset()
 
     def foreign(self, question: str) -> str | None:
         """None for a question in English; else its language as an ISO 639-1 code, or "und"
@@ -103,10 +106,14 @@ class LanguageGuide:
             folded = _fold(re.sub(r"['’]s$", "", word))
             if folded in self.vocabulary or folded in self.function_words or self._near(folded):
                 continue
+            if word.lower() in common_words():  # "Western", "Prior": a word of the language, no name
+                continue
             out.append(word)
         return out
 
     def _near(self, word: str) -> bool:
+        """A misspelling of a word of the reading, or the same name romanised another way
+        ("Yeltsin" for the reading's "Jelcin")."""
         if len(word) < 4:
             return False
         if self._by_initial is None:
@@ -114,8 +121,22 @@ class LanguageGuide:
             for w in self.vocabulary:
                 groups.setdefault(w[:1], []).append(w)
             self._by_initial = groups
+            self._romanised = frozenset(_romanise(w) for w in self.vocabulary)
         pool = self._by_initial.get(word[:1], [])
-        return bool(difflib.get_close_matches(word, pool, n=1, cutoff=NEAR))
+        return bool(difflib.get_close_matches(word, pool, n=1, cutoff=NEAR)) or _romanise(word) in self._romanised
+
+
+# English romanisations of Slavic names against the Latin spellings of the languages themselves
+# (Serbo-Croatian, Czech, Polish): one key for "Yeltsin" and "Jelcin", "Tschechow" and "Cechov"
+_ROMAN = (("shch", "sc"), ("tsch", "c"), ("sch", "s"), ("tch", "c"), ("ch", "c"), ("sh", "s"), ("zh", "z"),
+          ("kh", "h"), ("ts", "c"), ("tz", "c"), ("cz", "c"), ("sz", "s"), ("w", "v"), ("y", "j"), ("ck", "k"))
+
+
+def _romanise(word: str) -> str:
+    out = word
+    for a, b in _ROMAN:
+        out = out.replace(a, b)
+    return re.sub(r"(.)\1+", r"\1", out)
 
 
 def _identify(text: str) -> str | None:

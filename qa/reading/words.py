@@ -19,7 +19,7 @@ import logging
 import os
 from pathlib import Path
 
-__all__ = ["WORDLISTS", "english_words", "wordlist_identity"]
+__all__ = ["WORDLISTS", "common_words", "english_words", "wordlist_identity"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +57,20 @@ def _load(path: Path | None) -> tuple[frozenset[str], str]:
         w.strip().casefold() for w in data.decode("utf-8", errors="replace").splitlines() if w.strip() and "'" not in w
     )
     return words, f"{path.name} {hashlib.sha256(data).hexdigest()[:12]}"
+
+
+@functools.cache
+def _common(path: Path | None) -> frozenset[str]:
+    if path is None:
+        return frozenset()
+    lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip().islower() and "'" not in w)
+
+
+def common_words() -> frozenset[str]:
+    """The list's words written in lower case ("western", "prior"), not its names ("Yeltsin"):
+    a capitalised word of a question that is one of these is no name."""
+    return _common(_wordlist_path())
 
 
 def english_words() -> frozenset[str]:
