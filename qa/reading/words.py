@@ -1,6 +1,7 @@
-"""An English word list, for the one decision of the PDF reader a document cannot always make
-alone: whether a hyphen at a line end belongs to the word ("cross-" + "border") or only to the
-layout ("demon-" + "strates").
+"""An English word list, for two decisions a reading cannot always make alone: whether a hyphen
+at a PDF's line end belongs to the word ("cross-" + "border") or only to the layout ("demon-" +
+"strates"); and whether a capitalised word of a question the reading lacks is a name
+("Ahtisaari") or a word of the language ("Western"), for ``qa.ranking.language``.
 
 The list is Debian's (``wamerican-large``: /usr/share/dict/american-english-large, installed
 by the README's set-up), chosen by measurement: over the 154 line-end hyphens of the three
