@@ -160,3 +160,11 @@ def test_latex_guides_by_pdftex_and_luatex(tmp_path):
     assert s["pages_right"] == s["printed_pages"] - 2  # two blank pages that print only their number
     t, _ = _score_debian("texnutshell", tmp_path)
     assert t["notes_right"] == t["markers_right"] == 19 and t["pages_right"] == t["printed_pages"] == 29
+
+
+def test_page_numbers_before_the_page_count_and_roman_heads(tmp_path):
+    """The New Maintainers' Guide (DBLaTeX -> XeTeX) prints "Debian New Maintainers' Guide 3 / 57"
+    and "... Guide iv" as its running heads. Its markers, set on the baseline at full size, are
+    not read yet (docs/pdf.md); its pages and heads are."""
+    s, _ = _score_debian("maintguide", tmp_path)
+    assert s["pages_right"] == 57 and s["heads_in_body"] == 0  # every arabic page; roman i-vi by position

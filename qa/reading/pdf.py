@@ -247,12 +247,15 @@ def _read_pages(path: Path, on_page: Callable[[int, int], None] | None) -> list[
 def _shape(line: _PLine) -> str:
     """What repeats in a running head: its text with the digits masked, and its size."""
     text, _ = line.text()
-    return f"{line.size}|" + re.sub(r"\d+", "#", " ".join(text.split())).lower()
+    shape = re.sub(r"\d+", "#", " ".join(text.split())).lower()
+    # a roman page number at either end too: front matter's "Guide iii", "Guide iv"
+    return f"{line.size}|" + re.sub(r"^[ivxlc]{1,7}(?= )|(?<= )[ivxlc]{1,7}$", "#", shape)
 
 
 HEAD_BAND = 0.30  # running heads and feet lie in the top and bottom 30% of the page (a tall top margin pushes a
 NUMBER_BAND = 0.15  # three-line head past 15%); a bare page number only in the outer 15%, where headings rarely sit
 _EDGE_NUMBER = re.compile(r"^(\d{1,4})\s+\S|\S\s+(\d{1,4})$")
+_OF_TOTAL = re.compile(r"(?:^|\s)(\d{1,4})\s*(?:/|of)\s*\d{1,4}$", re.IGNORECASE)  # "3 / 57", "Page 3 of 57"
 
 
 def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
@@ -287,8 +290,13 @@ def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
         return int(m.group(1)) if m and m.group(1).isdigit() else (0 if m else None)
 
     def edge_number(line: _PLine) -> int | None:
-        """The page number printed at either end of a running head ("2 TARRANT v. HERRMANN")."""
-        m = _EDGE_NUMBER.search(" ".join(line.text()[0].split()))
+        """The page number printed at either end of a running head ("2 TARRANT v. HERRMANN"),
+        or before the page count ("Guide 3 / 57")."""
+        text = " ".join(line.text()[0].split())
+        of = _OF_TOTAL.search(text)
+        if of:
+            return int(of.group(1))
+        m = _EDGE_NUMBER.search(text)
         return int(m.group(1) or m.group(2)) if m else None
 
     def opens_note(line: _PLine, marked: set[str]) -> bool:
@@ -608,7 +616,8 @@ def _page_numbers(pages: list[_Page], warnings: list[str]) -> dict[int, int]:
         # labels that repeat are still the document's own when the pages print them (a cover
         # labelled "1", "2" before front matter i-v and a text numbered from 1 again)
         printed = [(p.label, p.printed) for p in pages if p.printed and p.label and p.label.isdigit()]
-        if len(set(numbers.values())) == len(numbers) or (printed and all(int(a) == b for a, b in printed)):
+        agree = sum(int(a) == b for a, b in printed)  # nearly all: a stray number may pass for a page's
+        if len(set(numbers.values())) == len(numbers) or (printed and agree >= 0.9 * len(printed)):
             return numbers
         warnings.append("the PDF's page labels do not give every page its own number, nor match the numbers "
                         "printed on the pages: pages are cited by position")
