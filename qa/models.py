@@ -161,29 +161,36 @@ class Document(QAModel):
             markers.setdefault(m.label, []).append(m.offset)
         return notes, {label: sorted(offsets) for label, offsets in markers.items()}
 
-    def note_occurrence(self, label: str, offset: int) -> int:
-        """Which of the notes labelled ``label`` the marker at ``offset`` (in ``text``) refers
-        to, counting from 0. Labels repeat where the numbering restarts in each chapter or the
-        symbols (*, †) on each page."""
+    def note_for(self, label: str, offset: int) -> Footnote | None:
+        """The note the marker ``label`` at ``offset`` (in ``text``) refers to. Labels repeat
+        where the numbering restarts in each chapter or the symbols (*, †) on each page: then the
+        first of them set after the marker's line (a footnote at its page's foot, an endnote at
+        its chapter's end); without lines, the one of the marker's rank among the label's markers."""
         notes, markers = self._labelled
         same = notes.get(label, [])
         if len(same) <= 1:
-            return 0
-        # the first of them set after the marker's line (a footnote at its page's foot, an endnote
-        # at its chapter's end); without lines, the marker's rank among the label's markers
+            return self.footnotes[same[0]] if same else None
         line = self.line_at(offset)
-        for k, i in enumerate(same):
+        for i in same:
             start = self.footnotes[i].line_start
             if start is not None and start >= line:
-                return k
+                return self.footnotes[i]
         if all(self.footnotes[i].line_start is not None for i in same):
-            return len(same) - 1
-        return min(max(bisect_right(markers.get(label, []), offset) - 1, 0), len(same) - 1)
+            return self.footnotes[same[-1]]
+        k = bisect_right(markers.get(label, []), offset) - 1
+        return self.footnotes[same[min(max(k, 0), len(same) - 1)]]
 
-    def note_for(self, label: str, offset: int) -> Footnote | None:
-        """The note the marker ``label`` at ``offset`` (in ``text``) refers to."""
-        positions = self._labelled[0].get(label)
-        return self.footnotes[positions[self.note_occurrence(label, offset)]] if positions else None
+    @cached_property
+    def text_note_rank(self) -> dict[int, int]:
+        """For each note with text, by its start offset: how many notes with text and the same
+        label come before it (the row among that label's rows in the index's notes)."""
+        seen: dict[str, int] = {}
+        out: dict[int, int] = {}
+        for note in self.footnotes:
+            if note.text and note.start is not None:
+                out[note.start] = seen.get(note.label, 0)
+                seen[note.label] = out[note.start] + 1
+        return out
 
     def note_at(self, offset: int) -> Footnote | None:
         """The note whose text holds ``offset``, if any (a note passage's own note)."""

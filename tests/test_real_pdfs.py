@@ -18,18 +18,27 @@ from conftest import SHARED
 FOLDER = SHARED / "readings" / "pdf"
 
 
+def _scored(pdf: Path, truth: Path, tmp_path: Path) -> tuple[dict[str, int], Any]:
+    """Read ``pdf`` alone and score it against ``truth`` with the shared scorer, as `qa inspect
+    --json` writes it; the Document too."""
+    from qa.reading.corpus import read_document
+
+    scorer = FOLDER / "score_pdf.py"
+    if not scorer.is_file():
+        pytest.skip(f"{scorer} is absent (the shared scorer sits beside the clone in CI)")
+    doc = read_document(pdf)
+    inspect = tmp_path / "inspect.json"
+    inspect.write_text(json.dumps({"documents": [json.loads(doc.model_dump_json())]}), encoding="utf-8")
+    out = subprocess.run([sys.executable, str(scorer), str(truth), str(inspect)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1]), doc
+
+
 def _score(name: str, tmp_path) -> dict[str, int]:
     pdf = FOLDER / f"{name}.pdf"
     if not pdf.is_file():
         pytest.skip(f"{pdf} is absent (the shared real PDFs sit beside the clone in CI)")
-    from qa.reading.corpus import read_document
-
-    doc = read_document(pdf)
-    inspect = tmp_path / "inspect.json"
-    inspect.write_text(json.dumps({"documents": [json.loads(doc.model_dump_json())]}), encoding="utf-8")
-    out = subprocess.run([sys.executable, str(FOLDER / "score_pdf.py"), str(FOLDER / f"{name}.truth.json"),
-                          str(inspect)], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return _scored(pdf, FOLDER / f"{name}.truth.json", tmp_path)[0]
 
 
 def test_a_word_pdfmaker_article_with_notes_continued_over_pages(tmp_path):
@@ -116,18 +125,8 @@ def _debian_pdf(name: str, tmp_path: Path) -> tuple[Path, dict]:
 
 
 def _score_debian(name: str, tmp_path: Path) -> tuple[dict[str, int], Any]:
-    from qa.reading.corpus import read_document
-
     pdf, _ = _debian_pdf(name, tmp_path)
-    doc = read_document(pdf)
-    scorer = FOLDER / "score_pdf.py"
-    if not scorer.is_file():
-        pytest.skip(f"{scorer} is absent (the shared scorer sits beside the clone in CI)")
-    inspect = tmp_path / "inspect.json"
-    inspect.write_text(json.dumps({"documents": [json.loads(doc.model_dump_json())]}), encoding="utf-8")
-    out = subprocess.run([sys.executable, str(scorer), str(DEBIAN / f"{name}.truth.json"), str(inspect)],
-                         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1]), doc
+    return _scored(pdf, DEBIAN / f"{name}.truth.json", tmp_path)
 
 
 def test_a_docbook_standard_by_apache_fop_whose_note_numbering_restarts(tmp_path):

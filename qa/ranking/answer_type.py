@@ -83,8 +83,9 @@ _AUTHOR_Q = re.compile(
 
 
 def expected_type(question: str) -> str | None:
-    """"author", "date", "number", "source", or None when the question asks for none of them. A "source" question asks where something comes from: its answer is a
-    note; an "author" question asks who wrote the text: its answer is the author's note."""
+    """"author", "date", "number", "source", or None when the question asks for none of them.
+    A "source" question asks where something comes from: its answer is a note; an "author"
+    question asks who wrote the text: its answer is the author's note."""
     if _AUTHOR_Q.search(question):
         return "author"
     if _SOURCE_Q.search(question):

@@ -24,6 +24,7 @@ from qa.ranking.answer_type import expected_type, holds_type
 from qa.ranking.citations import citations_for
 from qa.ranking.fusion import convex, note_scores
 from qa.ranking.highlight import asks_mask, best_sentence, highlight_for, sentence_at
+from qa.reading.passages import note_row, note_rows
 from qa.store import Index, Vectors
 
 __all__ = ["Ranker", "Scores"]
@@ -51,10 +52,7 @@ class Ranker:
         self.heading_rows = _heading_sentences(index, ("title", "heading"))
         self.section_heading_rows = _heading_sentences(index, ("heading",))
         self._all_notes_pos = [(row, labs) for row, labs in enumerate(index.passage_notes) if labs]
-        # the rows of each document's notes by label, in order (labels repeat where numbering restarts)
-        self._note_rows: dict[str, dict[str, list[int]]] = {}
-        for row, n in enumerate(index.notes):
-            self._note_rows.setdefault(n["doc_id"], {}).setdefault(n["label"], []).append(row)
+        self._note_rows = note_rows(index.notes)
         # the note rows each passage cites, as a padded table (-1: none) for vectorised maxima
         width = max((len(labs) for labs in index.passage_notes), default=0)
         self._cited = np.full((len(index.passage_notes), max(width, 1)), -1, np.int64)
@@ -235,18 +233,15 @@ class Ranker:
         labels: list[str | None] = [None] * len(p.sentences)
         if not len(note_fused) or not p.notes:
             return out, labels
-        rows = self._note_rows.get(p.doc_id, {})
         doc = self.index.documents[p.doc_id]
         for m in p.markers:
-            row = _nth(rows.get(m.label), doc.note_occurrence(m.label, p.start + m.offset))
+            row = note_row(self._note_rows, doc, p, m)
             i = sentence_at(p, m.offset)
             if row is not None and i is not None and (labels[i] is None or float(note_fused[row]) > out[i]):
                 out[i] = float(note_fused[row])
                 labels[i] = m.label
         if p.kind == "note":
-            own = doc.note_at(p.start)
-            same = [n for n in doc.footnotes if n.label == p.notes[0] and n.text]
-            row = _nth(rows.get(p.notes[0]), same.index(own) if own in same else 0)
+            row = note_row(self._note_rows, doc, p)
             if row is not None:
                 out[:] = float(note_fused[row])
         return out, labels
@@ -270,11 +265,6 @@ class Ranker:
 
 AUTHOR_NOTE_SCORE = 0.5  # "good match" (qa.render.relevance_label)
 HEADING_FACTOR = 0.85
-
-
-def _nth(rows: list[int] | None, k: int) -> int | None:
-    """Row ``k`` of a label's note rows (the last when a note without text left it shorter)."""
-    return rows[min(k, len(rows) - 1)] if rows else None
 
 
 def _heading_sentences(index: Index, kinds: tuple[str, ...]) -> np.ndarray:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from qa.models import Document, Marker, Passage
 
-__all__ = ["cited_note_rows", "split_passages"]
+__all__ = ["NoteRows", "cited_note_rows", "note_row", "note_rows", "split_passages"]
 
 TokenCounter = Callable[[list[str]], list[int]]
 
@@ -152,26 +152,36 @@ def _make(
     )
 
 
-def cited_note_rows(passages: list[Passage], documents: dict[str, Document], notes: list[dict[str, str]]) -> list[list[int]]:
-    """For each passage, the rows of ``notes`` (the index's notes with text, in document order)
-    that it cites: its markers' notes, or a note passage its own. Labels may repeat in a document
-    (numbering that restarts in each chapter): the k-th note with a label is that label's k-th row."""
-    rows: dict[tuple[str, str], list[int]] = {}
+NoteRows = dict[tuple[str, str], list[int]]
+
+
+def note_rows(notes: list[dict[str, str]]) -> NoteRows:
+    """The index's note rows (its notes with text, in document order) by (doc_id, label)."""
+    rows: NoteRows = {}
     for i, n in enumerate(notes):
         rows.setdefault((n["doc_id"], n["label"]), []).append(i)
+    return rows
 
-    def row(doc_id: str, label: str, k: int) -> int | None:
-        found = rows.get((doc_id, label))
-        return found[min(k, len(found) - 1)] if found else None
 
+def note_row(rows: NoteRows, doc: Document, passage: Passage, marker: Marker | None = None) -> int | None:
+    """The index row of the note ``marker`` of ``passage`` cites, or with no marker, of a note
+    passage's own note. Labels may repeat in a document (numbering that restarts by chapter)."""
+    if marker is not None:
+        note = doc.note_for(marker.label, passage.start + marker.offset)
+    else:
+        note = doc.note_at(passage.start) or doc.footnote(passage.notes[0])
+    found = rows.get((doc.doc_id, note.label)) if note is not None and note.text else None
+    if not found or note is None or note.start is None:
+        return None
+    return found[min(doc.text_note_rank.get(note.start, 0), len(found) - 1)]
+
+
+def cited_note_rows(passages: list[Passage], documents: dict[str, Document], notes: list[dict[str, str]]) -> list[list[int]]:
+    """For each passage, the rows of ``notes`` it cites: its markers' notes, or a note passage its own."""
+    rows = note_rows(notes)
     out: list[list[int]] = []
     for x in passages:
         doc = documents[x.doc_id]
-        if x.kind == "note":
-            own = doc.note_at(x.start)
-            same = [n for n in doc.footnotes if n.text and n.label == (own.label if own else x.notes[0])]
-            cited = [row(x.doc_id, x.notes[0], same.index(own) if own in same else 0)]
-        else:
-            cited = [row(x.doc_id, m.label, doc.note_occurrence(m.label, x.start + m.offset)) for m in x.markers]
+        cited = [note_row(rows, doc, x)] if x.kind == "note" else [note_row(rows, doc, x, m) for m in x.markers]
         out.append([r for r in dict.fromkeys(cited) if r is not None])
     return out

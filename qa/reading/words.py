@@ -35,7 +35,11 @@ WORDLISTS = (
 
 
 def _wordlist_path() -> Path | None:
-    chosen = os.environ.get("QA_WORDLIST", "").strip()
+    return _resolve(os.environ.get("QA_WORDLIST", "").strip())
+
+
+@functools.cache
+def _resolve(chosen: str) -> Path | None:  # once per QA_WORDLIST value: no stat on every question
     if chosen.lower() == "none":
         return None
     if chosen:
