@@ -237,6 +237,7 @@ def to_fodt(
     page_numbers: bool = True,
     first_page_number: int = 1,
     note_numbers_raised: bool = False,
+    markers_raised: bool = True,
     first_note_number: int = 1,
     note_indent: bool = True,
     note_rule: bool = True,
@@ -253,6 +254,9 @@ def to_fodt(
         instead of in the footer.
     page_numbers: the current page number (10pt, centred) in the footer.
     first_page_number: the number printed on the first page (no /PageLabels are written).
+    markers_raised: the marker in the text is superscript (default); False: on the baseline at the
+        text's size, like "system 1" (a Debian guide's XeTeX style): only the PDF's link from the
+        marker to its note tells it from a number.
     first_note_number: the number of the first footnote (a later chapter's notes: 998, 999, 1000).
     note_numbers_raised: the number before the note text at the foot is superscript too
         (default: same size as the note text, on its baseline, like "1 See ...").
@@ -291,6 +295,7 @@ def to_fodt(
         else ""
     )
     note_cit = 'style:text-position="super 58%"' if note_numbers_raised else ""
+    anchor = '<style:text-properties style:text-position="super 58%"/>' if markers_raised else ""
     page_no = f' style:page-number="{int(first_page_number)}"'
     first_props = f"<style:paragraph-properties{page_no}/>"
     brk = '<style:paragraph-properties fo:break-before="page"/>'
@@ -333,7 +338,7 @@ def to_fodt(
   <style:text-properties fo:font-size="10pt"/>
  </style:style>
  <style:style style:name="Footnote_20_anchor" style:display-name="Footnote anchor" style:family="text">
-  <style:text-properties style:text-position="super 58%"/>
+  {anchor}
  </style:style>
  <style:style style:name="Footnote_20_Symbol" style:display-name="Footnote Symbol" style:family="text">
   <style:text-properties {note_cit}/>

@@ -78,6 +78,9 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
         # under a rule and with none, the same notes at the same height on both pages
         "glued": (_glued_blocks(), {"note_indent": False, "note_rule": False}),
         "glued-rule": (_glued_blocks(), {"note_indent": False}),
+        # markers on the baseline at the text's size, labels glued, no rule: only the PDF's links
+        # from each marker to its note say which digits are markers
+        "linked": (_glued_blocks(), {"note_indent": False, "note_rule": False, "markers_raised": False}),
         # two-line running heads, other on even pages, the page number in the head; long notes
         # that run on to the next page
         # a later chapter of a long book: its notes go past 999
@@ -467,6 +470,28 @@ def test_note_labels_glued_to_the_note_text_at_its_own_size(pdfs, name):
                for i, n in enumerate(d.footnotes))
     assert not any("no note text" in w for w in d.warnings), d.warnings
     assert "Minutes of meeting" not in d.text[: d.body_end]
+
+
+def test_markers_on_the_baseline_known_by_their_links_to_the_notes(pdfs):
+    """Markers set like the text ("spring 1"), glued labels, no rule: the links LibreOffice (like
+    hyperref, FOP and Acrobat) writes from a marker to its note find both; the meeting's numbers
+    in the text, which link nowhere, stay text."""
+    import pdfplumber
+
+    from qa.reading.pdf import read_pdf
+
+    with pdfplumber.open(str(pdfs["linked"])) as pdf:
+        chars = [c for page in pdf.pages for c in page.chars if c["top"] < page.height * 0.6]
+    body = Counter(round(c["size"], 1) for c in chars).most_common(1)[0][0]
+    digits = {round(c["size"], 1) for c in chars if c["text"].isdigit()}
+    assert digits == {body}, f"the markers are not set at the text's size: {digits} against {body}"
+    d = read_pdf(pdfs["linked"])
+    assert [n.label for n in d.footnotes] == ["1", "2", "3", "4", "5", "6"]
+    assert [n.text for n in d.footnotes] == [f"Minutes of meeting {i}, held in the spring; see also the report."
+                                             for i in range(6)]
+    assert [m.label for m in d.markers] == ["1", "2", "3", "4", "5", "6"]
+    assert all(d.note_for(m.label, m.offset).label == m.label for m in d.markers)
+    assert "Minutes of meeting" not in d.text[: d.body_end] and not d.warnings
 
 
 def test_two_line_running_heads_and_notes_continued_on_the_next_page(pdfs):

@@ -5,12 +5,16 @@ this reader goes by layout only, never by one document's words or by bare digits
 
 * Words come with their font size and position. Lines are words on one baseline, read in the
   order of the page's content stream (a two-column page is read column by column, and said).
-* The body size is the most common size of the document's characters.
+* The body size is the largest size that sets a fifth of the document's characters.
 * A **marker** is a word of digits or a note symbol (``*``, ``†``...) set smaller than its line
-  and raised above the line's baseline.
+  and raised above the line's baseline (also when the line break carried it alone to the next
+  line's start); or a label that the PDF links to a point of its page where a smaller line
+  starts, wherever and however it is set (LaTeX's hyperref, LibreOffice, FOP and Acrobat write
+  such links: "system.1" on the baseline is a marker, "1999" with no link is not).
 * The **note area** of a page is what lies below the footnote rule (a short, thin horizontal
   rule); without a rule, the run of smaller lines at the foot of the page that starts with a
-  note label. A note starts with its label at the left edge of the area (raised, or followed by
+  note label, or the lines from the first point a marker links to. A line a marker links to
+  opens that marker's note, its label split off where it is glued to the text ("⁴Having"). A note starts with its label at the left edge of the area (raised, or followed by
   the hanging indent the other notes share); lines before the first label continue the previous
   page's last note.
 * **Running heads and page numbers** are the top and bottom lines of pages that repeat from
@@ -31,6 +35,7 @@ import hashlib
 import logging
 import re
 import statistics
+import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -40,7 +45,7 @@ from typing import Any
 from qa.errors import DocumentError, PageNotFoundError
 from qa.models import Artefact, Document
 from qa.reading.layout import TERMINAL, Block, Line, Note, Piece, emit, finish
-from qa.reading.words import english_words
+from qa.reading.words import known_words
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +66,8 @@ class _W:
     bottom: float
     size: float
     bold: bool
+    link: float | None = None  # a label linked to a point lower on its page (a note's start): that point's top
+    wrapped: bool = False  # a raised label the line break carried to the start of the next line
 
 
 @dataclass(slots=True)
@@ -143,25 +150,112 @@ def _same_line(line: _PLine, w: _W) -> bool:
     return all(x.size <= 0.85 * w.size for x in line.words) and w.top <= line.bottom <= w.bottom + 0.5
 
 
-def _page_lines(page: Any, index: int) -> list[_PLine]:
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_LINKED_LABEL = re.compile(r"^[\d⁰¹²³⁴⁵⁶⁷⁸⁹]{1,4}$|^\*{1,3}$|^[†‡§]$")
+
+
+def _page_lines(page: Any, index: int, links: list[tuple[float, float, float, float, float]] | None = None) -> list[_PLine]:
     # a gap of 0.15 em splits words: TeX sets no space glyphs, and its tightest justified
     # spaces (about 0.2 em) fall under pdfplumber's fixed 3-point default at 11 points
     words = page.extract_words(extra_attrs=["size", "fontname"], use_text_flow=True, keep_blank_chars=False,
-                               x_tolerance_ratio=0.15)
+                               x_tolerance_ratio=0.15, return_chars=bool(links))
     lines: list[_PLine] = []
+    # one object for each value the page repeats (a line's top and bottom, its size, a word like
+    # "the"): the words of every page are held until the document is cut
+    same: dict[float, float] = {}
     for raw in words:
         if not raw.get("upright", True):
             continue
         font = str(raw.get("fontname", "")).split("+", 1)[-1].lower()
-        w = _W(text=raw["text"], x0=float(raw["x0"]), x1=float(raw["x1"]), top=float(raw["top"]),
-               bottom=float(raw["bottom"]), size=round(float(raw["size"]), 1),
+        top, bottom, size = float(raw["top"]), float(raw["bottom"]), round(float(raw["size"]), 1)
+        w = _W(text=sys.intern(raw["text"]), x0=float(raw["x0"]), x1=float(raw["x1"]), top=same.setdefault(top, top),
+               bottom=same.setdefault(bottom, bottom), size=same.setdefault(size, size),
                bold="bold" in font or "black" in font or "heavy" in font)
-        if lines and _same_line(lines[-1], w):
-            lines[-1].words.append(w)
-        else:
-            lines.append(_PLine(index=index, words=[w]))
-        lines[-1].settle()
+        for part in _split_linked(w, raw.get("chars") or [], links) if links else (w,):
+            if lines and _same_line(lines[-1], part):
+                lines[-1].words.append(part)
+            else:
+                lines.append(_PLine(index=index, words=[part]))
+            lines[-1].settle()
     return lines
+
+
+def _split_linked(w: _W, chars: list[dict[str, Any]], links: list[tuple[float, float, float, float, float]]) -> list[_W]:
+    """The word cut where a link to a point lower on the page covers a label in it ("system1",
+    "point:⁵"): a marker set at the text's size on its baseline, known by its link to the note."""
+    for x0, top, x1, bottom, dest in links:
+        if w.x1 <= x0 or w.x0 >= x1 or w.bottom <= top or w.top >= bottom:
+            continue
+        inside = [i for i, c in enumerate(chars)
+                  if x0 - 0.5 <= (float(c["x0"]) + float(c["x1"])) / 2 <= x1 + 0.5
+                  and top - 0.5 <= (float(c["top"]) + float(c["bottom"])) / 2 <= bottom + 0.5]
+        if not inside or inside != list(range(inside[0], inside[-1] + 1)):
+            continue
+        a, b = inside[0], inside[-1] + 1
+        # a link may cover part of its label (the "0" of "10", from Word): the label is the whole
+        # run of label characters of that size around it
+        size = float(chars[a].get("size", 0.0))
+        while a > 0 and _LINKED_LABEL.match(str(chars[a - 1]["text"])) and abs(float(chars[a - 1].get("size", 0.0)) - size) < 0.1:
+            a -= 1
+        while b < len(chars) and _LINKED_LABEL.match(str(chars[b]["text"])) and abs(float(chars[b].get("size", 0.0)) - size) < 0.1:
+            b += 1
+        label = "".join(str(c["text"]) for c in chars[a:b])
+        if not _LINKED_LABEL.match(label):
+            continue
+        parts = []
+        if a > 0:
+            parts.append(replace(w, text="".join(str(c["text"]) for c in chars[:a]), x1=float(chars[a - 1]["x1"])))
+        parts.append(replace(w, text=label.translate(_SUPERSCRIPT), x0=float(chars[a]["x0"]),
+                             x1=float(chars[b - 1]["x1"]), link=dest))
+        if b < len(chars):
+            parts += _split_linked(replace(w, text="".join(str(c["text"]) for c in chars[b:]), x0=float(chars[b]["x0"])),
+                                   chars[b:], links)
+        return parts
+    return [w]
+
+
+def _links(pdf: Any, page: Any, index: int, ids: dict[int, int]) -> list[tuple[float, float, float, float, float]]:
+    """The page's links to a point lower on the same page, as (x0, top, x1, bottom, that point's
+    top): a note's marker links to the note in PDFs from LaTeX (hyperref), LibreOffice, FOP or
+    Acrobat. Anything unreadable in the annotations is no link; nothing else depends on them."""
+    from pdfminer.pdftypes import resolve1
+
+    out = []
+    try:
+        if page.rotation:
+            return []
+        y1 = float(page.mediabox[3])
+        for ref in resolve1(page.page_obj.annots) or []:
+            a = resolve1(ref)
+            if not isinstance(a, dict) or "Link" not in str(resolve1(a.get("Subtype"))):
+                continue
+            action = resolve1(a.get("A"))
+            dest = resolve1(action.get("D")) if isinstance(action, dict) and "GoTo" in str(
+                resolve1(action.get("S"))) else resolve1(a.get("Dest"))
+            if isinstance(dest, (bytes, str)) or type(dest).__name__ == "PSLiteral":
+                name = dest.name if type(dest).__name__ == "PSLiteral" else dest
+                dest = resolve1(pdf.doc.get_dest(name))
+            if isinstance(dest, dict):
+                dest = resolve1(dest.get("D"))
+            if not isinstance(dest, list) or len(dest) < 2:
+                continue
+            target = dest[0]
+            target_index = ids.get(getattr(target, "objid", -1), target if isinstance(target, int) else -1)
+            kind = str(resolve1(dest[1]))
+            top_value = dest[3] if "XYZ" in kind and len(dest) > 3 else dest[2] if "FitH" in kind or "FitBH" in kind \
+                else dest[5] if "FitR" in kind and len(dest) > 5 else None
+            top_value = resolve1(top_value)
+            rect = [float(resolve1(v)) for v in resolve1(a.get("Rect"))]
+            if target_index != index or not isinstance(top_value, (int, float)):
+                continue
+            x0, x1 = sorted((rect[0], rect[2]))
+            top, bottom = sorted((y1 - rect[1], y1 - rect[3]))
+            dest_top = y1 - float(top_value)
+            if dest_top > bottom:
+                out.append((x0, top, x1, bottom, dest_top))
+    except Exception:  # a malformed annotation: read the page without its links
+        return out
+    return out
 
 
 def _rules(page: Any) -> list[tuple[float, float, float]]:
@@ -189,6 +283,7 @@ class _Page:
     body: list[_PLine] = field(default_factory=list)
     printed: int | None = None
     images: int = 0
+    starts: dict[int, str] = field(default_factory=dict)  # line no -> the label a link says opens a note there
 
 
 def _open(path: Path) -> Any:
@@ -217,6 +312,7 @@ def _read_pages(path: Path, on_page: Callable[[int, int], None] | None) -> list[
     pages: list[_Page] = []
     try:
         total = len(pdf.pages)
+        ids = {page.page_obj.pageid: i for i, page in enumerate(pdf.pages)}
         for i, page in enumerate(pdf.pages):
             try:
                 label = page.page_obj.label
@@ -224,7 +320,8 @@ def _read_pages(path: Path, on_page: Callable[[int, int], None] | None) -> list[
                 label = None
             try:
                 pages.append(_Page(index=i, width=float(page.width), height=float(page.height),
-                                   label=str(label) if label else None, lines=_page_lines(page, i),
+                                   label=str(label) if label else None,
+                                   lines=_page_lines(page, i, _links(pdf, page, i, ids)),
                                    rules=_rules(page), images=len(page.images)))
             except Exception as exc:
                 raise DocumentError(f"'{path}': page {i + 1} cannot be read: {exc}") from exc
@@ -363,15 +460,62 @@ _GLUED = re.compile(r"^(\d{1,4}|\*{1,3}|[†‡§])([^\W\d_].*|[“\"'‘«(\[].
 
 def _unglue_labels(lines: list[_PLine], marked: set[str]) -> None:
     """A note label set at the note's own size with no space after it reads as one word with
-    the note's first word ("1Minutes", "13We"): split it where the label is one the page's body
-    marks, so that the note is found (and not its marker reported without a note)."""
+    the note's first word ("1Minutes", "13We", "⁴Having"): split it where the label is one the
+    page's body marks, so that the note is found (and not its marker reported without a note)."""
     for ln in lines:
         first = ln.words[0]
-        m = _GLUED.match(first.text)
+        m = _GLUED.match(first.text.translate(_SUPERSCRIPT))
         if not m or m.group(1) not in marked:
             continue
         cut = first.x0 + (first.x1 - first.x0) * len(m.group(1)) / len(first.text)
-        ln.words[0:1] = [replace(first, text=m.group(1), x1=cut), replace(first, text=m.group(2), x0=cut)]
+        ln.words[0:1] = [replace(first, text=m.group(1), x1=cut),
+                         replace(first, text=first.text[len(m.group(1)):], x0=cut)]
+
+
+def _linked_notes(p: _Page, body_size: float) -> None:
+    """Keep a label's link to a lower point of its page as a marker only where the line at that
+    point is set smaller than the body (a note, not a heading or a numbered item the text refers
+    to), and note that the line opens a note with that label."""
+    lines = sorted(p.lines, key=lambda ln: ln.top)
+    for ln in p.lines:
+        for w in ln.words:
+            if w.link is None:
+                continue
+            dest = w.link
+            # the point is at or a little above the line's top (the line before may reach below it)
+            at = next((o for o in lines if o.top >= dest - 0.3 * o.size), None)
+            if (at is None or at.size >= 0.95 * body_size or at.top - dest > 3 * at.size
+                    or at.no in p.starts and p.starts[at.no] != w.text.rstrip(".)")):
+                w.link = None
+                continue
+            p.starts[at.no] = w.text.rstrip(".)")
+            _split_label(at, p.starts[at.no])
+
+
+def _split_label(ln: _PLine, label: str) -> None:
+    """Make ``label`` the line's first word when the line opens with it glued to the text, also
+    where the text layer cuts the label in two ("2" "⁶dh_auto_build" for note 26)."""
+    joined, n = "", 0
+    for i, w in enumerate(ln.words):
+        if i and w.x0 - ln.words[i - 1].x1 > 0.1 * max(w.size, 1.0):
+            break
+        joined += w.text.translate(_SUPERSCRIPT)
+        n = i + 1
+        if len(joined) >= len(label):
+            break
+    if not joined.startswith(label):
+        return
+    if n == 1 and joined == label:  # a word of its own already ("2⁶" before a word in another font)
+        ln.words[0].text = label
+        return
+    head = ln.words[:n]
+    rest = "".join(w.text for w in head)[len(label):]
+    x0, x1 = head[0].x0, head[-1].x1
+    cut = x0 + (x1 - x0) * len(label) / max(len(joined), 1)
+    parts = [replace(head[0], text=label, x1=cut, link=None)]
+    if rest:
+        parts.append(replace(head[-1], text=rest, x0=cut, link=None))
+    ln.words[0:n] = parts
 
 
 def _note_zone(p: _Page, body_size: float, artefacts: list[Artefact]) -> None:
@@ -385,6 +529,7 @@ def _note_zone(p: _Page, body_size: float, artefacts: list[Artefact]) -> None:
             p.lines.remove(ln)
             p.rules.append((ln.top, ln.x0, max(ln.x1 - ln.x0, 20.0)))
             artefacts.append(Artefact(kind="note-rule", text=ln.text()[0], line=ln.no))
+    _linked_notes(p, body_size)
     marked = {ln.words[i].text.rstrip(".)") for ln in p.lines if ln.size >= 0.95 * body_size for i in _markers(ln)}
     _unglue_labels([ln for ln in p.lines if ln.size < 0.95 * body_size], marked)
     lines = p.lines
@@ -411,8 +556,30 @@ def _note_zone(p: _Page, body_size: float, artefacts: list[Artefact]) -> None:
         tail.sort(key=lambda ln: ln.top)
         if tail and _is_label_word(tail[0].words[0]) and len(tail[0].words) > 1:
             p.notes = tail
+        elif p.starts:  # no rule and no label: the lines from the first a marker links to
+            first = min(ln.top for ln in lines if ln.no in p.starts)
+            p.notes = [ln for ln in lines if ln.top >= first - 0.5]
     ids = {id(ln) for ln in p.notes}
     p.body = [ln for ln in lines if id(ln) not in ids]
+    _rejoin_wrapped(p, body_size)
+
+
+def _rejoin_wrapped(p: _Page, body_size: float) -> None:
+    """A marker the line break carried alone to the next line's start ("installed:" / "3"),
+    still raised against the line it follows, goes back to the end of that line as its marker."""
+    keep: list[_PLine] = []
+    for ln in p.body:
+        prev = keep[-1] if keep else None
+        w = ln.words[0]
+        if (prev is not None and len(ln.words) == 1 and _is_label_word(w) and prev.size >= 0.95 * body_size
+                and w.size <= 0.85 * prev.size and w.top < prev.bottom and w.x0 <= prev.x0 + prev.size):
+            prev.words.append(replace(w, wrapped=True))
+            continue
+        keep.append(ln)
+    if len(keep) < len(p.body):
+        ids = {id(ln) for ln in keep} | {id(ln) for ln in p.notes}
+        p.lines = [ln for ln in p.lines if id(ln) in ids]
+        p.body = keep
     p.notes.sort(key=lambda ln: (round(ln.top, 0), ln.x0))
 
 
@@ -439,7 +606,9 @@ def _parse_pdf_notes(pages: list[_Page], warnings: list[str], artefacts: list[Ar
             if len(ln.words) > 2 and ln.words[1].text in (".", ")") and ln.words[1].x0 - first.x1 < 0.3 * ln.size:
                 after = 2
             starts = False
-            if _is_label_word(first) and len(ln.words) > after:
+            if p.starts.get(ln.no) == label and len(ln.words) > after:
+                starts = True  # a marker links here
+            elif _is_label_word(first) and len(ln.words) > after:
                 raised = _is_raised(first, ln) or first.size <= 0.85 * ln.size
                 gap = ln.words[after].x0 - ln.words[after - 1].x1
                 # the text after the label starts where other notes' text does (a hanging indent)
@@ -470,10 +639,11 @@ def _parse_pdf_notes(pages: list[_Page], warnings: list[str], artefacts: list[Ar
 
 
 def _markers(line: _PLine) -> set[int]:
-    """Positions of the line's marker words: raised, smaller, digits or a note symbol, after text."""
+    """Positions of the line's marker words: raised, smaller, digits or a note symbol, after text;
+    or a label that links to a note on its page, wherever it sits."""
     out = set()
     for i, w in enumerate(line.words):
-        if i > 0 and _is_label_word(w) and _is_raised(w, line):
+        if _is_label_word(w) and ((i > 0 and _is_raised(w, line)) or w.link is not None or w.wrapped):
             out.add(i)
     return out
 
@@ -488,23 +658,36 @@ def _hyphen_rule(pages: list[_Page]) -> Callable[[str, str], bool]:
     ("non-" + "exhaustiveness"). Else the layout's when neither part is a word found elsewhere
     in the document (syllables), else the word's.
     """
-    dictionary = english_words()
     counts: Counter[str] = Counter()
     splits: dict[str, set[int]] = {}
+    asked: set[str] = set()  # the words the list is asked about: each break's whole and second part
+    last = {"body": "", "notes": ""}  # a zone's last line on the page before: a break over the page
     for p in pages:
-        for zone in (p.body, p.notes):
+        for name, zone in (("body", p.body), ("notes", p.notes)):
             prev = ""
-            for ln in zone:
+            for i, ln in enumerate(zone):
                 text, _ = ln.text()
                 counts.update(m.group(0).lower() for m in _WORD_CHARS.finditer(text))
-                ma = re.search(r"([^\W\d_]+)-$", prev)
                 mb = re.match(r"[^\W\d_]+", text)
+                if i == 0 and mb and (ma := re.search(r"([^\W\d_]+)-$", last[name])):
+                    asked.update(((ma.group(1) + mb.group(0)).lower(), mb.group(0).lower()))
+                ma = re.search(r"([^\W\d_]+)-$", prev)
                 if ma and mb:
                     splits.setdefault((ma.group(1) + mb.group(0)).lower(), set()).add(len(ma.group(1)))
+                    asked.update(((ma.group(1) + mb.group(0)).lower(), mb.group(0).lower()))
                     # the two fragments of a broken word are no evidence of words of their own
                     counts[ma.group(1).lower()] -= 1
                     counts[mb.group(0).lower()] -= 1
                 prev = text
+            if zone:
+                last[name] = prev
+    dictionary = set(known_words(asked))
+
+    def in_list(word: str) -> bool:
+        if word not in asked:  # a break the pass above did not see (between columns): asked alone
+            asked.add(word)
+            dictionary.update(known_words([word]))
+        return word in dictionary
 
     def drop(a: str, b: str) -> bool:
         ma = re.search(r"([^\W\d_]+)-$", a)
@@ -517,10 +700,10 @@ def _hyphen_rule(pages: list[_Page]) -> Callable[[str, str], bool]:
             return False
         if counts[whole] > 0 or len(splits.get(whole, ())) > 1:
             return True
-        if whole in dictionary:
+        if in_list(whole):
             return True
         second = mb.group(0).lower()
-        if len(second) > 2 and second in dictionary:
+        if len(second) > 2 and in_list(second):
             return False
         # no evidence either way: syllables ("ques-" + "tion") are no words of the document;
         # a compound's parts ("air-" + "strikes") usually are

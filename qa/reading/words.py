@@ -18,9 +18,10 @@ import functools
 import hashlib
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["WORDLISTS", "common_words", "english_words", "wordlist_identity"]
+__all__ = ["WORDLISTS", "common_words", "english_words", "known_words", "wordlist_identity"]
 
 logger = logging.getLogger(__name__)
 
@@ -48,20 +49,33 @@ def _resolve(chosen: str) -> Path | None:  # once per QA_WORDLIST value: no stat
             logger.warning("QA_WORDLIST names '%s', which is not a file: no word list is used", path)
             return None
         return path
-    return next((p for p in WORDLISTS if p.is_file()), None)
+    found = next((p for p in WORDLISTS if p.is_file()), None)
+    if found is None:
+        logger.info("no English word list (install Debian's wamerican-large): line-end hyphens are "
+                    "decided on the document's own evidence")
+    return found
+
+
+def _entries(path: Path) -> Iterable[str]:
+    """The list's words, case-folded, possessives ("Abel's") left out, one at a time."""
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            w = line.strip()
+            if w and "'" not in w:
+                yield w.casefold()
 
 
 @functools.cache
-def _load(path: Path | None) -> tuple[frozenset[str], str]:
+def _load(path: Path | None) -> frozenset[str]:
+    return frozenset(_entries(path)) if path is not None else frozenset()
+
+
+@functools.cache
+def _identity(path: Path | None) -> str:
     if path is None:
-        logger.info("no English word list (install Debian's wamerican-large): line-end hyphens are "
-                    "decided on the document's own evidence")
-        return frozenset(), "none"
-    data = path.read_bytes()
-    words = frozenset(
-        w.strip().casefold() for w in data.decode("utf-8", errors="replace").splitlines() if w.strip() and "'" not in w
-    )
-    return words, f"{path.name} {hashlib.sha256(data).hexdigest()[:12]}"
+        return "none"
+    with path.open("rb") as fh:
+        return f"{path.name} {hashlib.file_digest(fh, 'sha256').hexdigest()[:12]}"
 
 
 @functools.cache
@@ -79,11 +93,23 @@ def common_words() -> frozenset[str]:
 
 
 def english_words() -> frozenset[str]:
-    """The words of the list in use, case-folded (possessives left out); empty when none."""
-    return _load(_wordlist_path())[0]
+    """The words of the list in use, case-folded (possessives left out); empty when none.
+    Held for the process once asked for (about 20 MB for wamerican-large)."""
+    return _load(_wordlist_path())
+
+
+def known_words(candidates: Iterable[str]) -> frozenset[str]:
+    """Those of ``candidates`` (case-folded) that the list holds. The list is read line by line
+    (about 0.1 s): the PDF reader asks about a few hundred words and need not keep the
+    list's 170,000 (``bench/pdf_read.py``: 24 MB of peak memory on any reading)."""
+    path = _wordlist_path()
+    wanted = {c.casefold() for c in candidates}
+    if path is None or not wanted:
+        return frozenset()
+    return frozenset(w for w in _entries(path) if w in wanted)
 
 
 def wordlist_identity() -> str:
     """Which list the reader uses: its file name and the start of its hash, or "none" (the
     index records it: a PDF read with another list may be cut differently)."""
-    return _load(_wordlist_path())[1]
+    return _identity(_wordlist_path())
