@@ -179,7 +179,8 @@ def test_latex_guides_by_pdftex_and_luatex(tmp_path):
     """Tame the BeaST (pdfTeX, 41 notes, one of them inside another) and TeX in a Nutshell
     (LuaTeX/OpTeX): a note label raised above a one-letter word keeps its note's line."""
     s, _ = _score_debian("tamethebeast", tmp_path)
-    assert s["notes_right"] >= 40 and s["false_markers"] == 0 and s["heads_in_body"] == 0
+    # note 39 too, whose marker is in note 38: its link reaches the next line, within the marker's own box
+    assert s["notes_right"] == s["notes"] == 41 and s["false_markers"] == 0 and s["heads_in_body"] == 0
     assert s["pages_right"] == s["printed_pages"] - 2  # two blank pages that print only their number
     t, _ = _score_debian("texnutshell", tmp_path)
     assert t["notes_right"] == t["markers_right"] == 19 and t["pages_right"] == t["printed_pages"] == 29

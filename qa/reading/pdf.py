@@ -251,7 +251,7 @@ def _links(pdf: Any, page: Any, index: int, ids: dict[int, int]) -> list[tuple[f
             x0, x1 = sorted((rect[0], rect[2]))
             top, bottom = sorted((y1 - rect[1], y1 - rect[3]))
             dest_top = y1 - float(top_value)
-            if dest_top > bottom:
+            if dest_top > (top + bottom) / 2:  # below the link (a raised marker's box may reach the note's line)
                 out.append((x0, top, x1, bottom, dest_top))
     except Exception:  # a malformed annotation: read the page without its links
         return out
