@@ -195,3 +195,20 @@ def test_markers_on_the_baseline_and_page_numbers_before_the_page_count(tmp_path
     assert s["notes_right"] == s["notes"] == 100 and s["false_markers"] == 0
     assert _markers_to_their_notes(doc, json.loads((DEBIAN / "maintguide.truth.json").read_text())) == 100
     assert s["pages_right"] == 57 and s["heads_in_body"] == 0  # every arabic page; roman i-vi by position
+
+
+def test_a_two_column_article_with_notes_under_each_column(tmp_path):
+    """groff's mom samples: a two-column article whose notes stand under a short rule at the foot
+    of each column, with symbols (*, †, ‡, **) restarting on every page, glued on the baseline to
+    the marked word ("Sadipscing†") and to the note's text ("†Aliquyam"); running heads above a
+    rule, mirrored on facing pages; three documents collated, each numbering its pages anew."""
+    s, doc = _score_debian("momsample", tmp_path)
+    truth = json.loads((DEBIAN / "momsample.truth.json").read_text())
+    assert s["notes_right"] == s["notes"] == 7 and s["false_markers"] == 0
+    assert _markers_to_their_notes(doc, truth) == 7
+    assert s["heads_in_body"] == 0
+    assert s["pages_right"] == 5  # every arabic printed page; "i", "ii" (and "Draft 1, Rev. 2 / i") by position
+    by_page: dict[int, list[str]] = {}
+    for n in truth["notes"]:
+        by_page.setdefault(n["page"], []).append(n["label"])
+    assert [n.label for n in doc.footnotes] == [lab for page in sorted(by_page) for lab in by_page[page]]

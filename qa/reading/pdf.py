@@ -67,7 +67,9 @@ class _W:
     size: float
     bold: bool
     link: float | None = None  # a label linked to a point lower on its page (a note's start): that point's top
-    wrapped: bool = False  # a raised label the line break carried to the start of the next line
+    # a marker by other evidence than its rise: carried by the line break to the next line's start,
+    # or a symbol glued to a word ("Sadipscing†") that opens a note of the page
+    evident: bool = False
 
 
 @dataclass(slots=True)
@@ -284,6 +286,7 @@ class _Page:
     printed: int | None = None
     images: int = 0
     starts: dict[int, str] = field(default_factory=dict)  # line no -> the label a link says opens a note there
+    columns: list[float] = field(default_factory=list)  # left edges of columns with notes of their own
 
 
 def _open(path: Path) -> Any:
@@ -363,7 +366,8 @@ def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
     different on odd and even pages, with the page number in it or beside it. A shape must come
     back, within 2 points of the same height, on at least a fifth of the pages (two at least),
     or on two pages in a row (a chapter's title as its head); body text that repeats (a refrain,
-    a form) rarely falls at the same height."""
+    a form) rarely falls at the same height. Lines above a wide rule at the top edge that other
+    pages draw at the same height are a head too, whatever their text."""
     need = max(2, len(pages) // 5) if len(pages) >= 2 else 10**6  # a repeat needs pages to repeat on
     seen: dict[tuple[bool, str], list[tuple[int, float]]] = {}  # (at top, shape) -> (page, height)
     for p in pages:
@@ -380,6 +384,19 @@ def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
         pages_at = {i for i, h in seen.get((at_top, _shape(line)), []) if abs(h - y) <= 2.0}
         # a fifth of the pages; or two pages in a row: a chapter's own head on a short chapter
         return len(pages_at) >= need or any(i + 1 in pages_at for i in pages_at)
+
+    # a wide rule near the top edge that another page draws at the same height: what stands above
+    # it is the running head, however its text changes (recto and verso, a section's title)
+    wide = {p.index: [top for top, _x0, width in p.rules if width >= 0.5 * p.width and top <= NUMBER_BAND * p.height]
+            for p in pages}
+    head_rule: dict[int, float] = {}
+    for p in pages:
+        for top in sorted(wide[p.index]):
+            if any(abs(t - top) <= 1.5 for q, tops in wide.items() if q != p.index for t in tops):
+                above = [ln for ln in p.lines if ln.top < top]
+                if above and len(above) <= 3 and all(ln.bottom <= top + 1.0 for ln in above):
+                    head_rule[p.index] = top
+                break
 
     def is_number(line: _PLine) -> int | None:
         text, _ = line.text()
@@ -432,9 +449,11 @@ def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
                 outer = line.top <= NUMBER_BAND * p.height if at_top else line.bottom >= (1 - NUMBER_BAND) * p.height
                 inner = line.top <= HEAD_BAND * p.height if at_top else line.bottom >= (1 - HEAD_BAND) * p.height
                 num = is_number(line) if outer else None
+                ruled = at_top and p.index in head_rule and line.bottom <= head_rule[p.index] + 1.0
                 repeated = inner and repeats(line, at_top) and not (num is None and opens_note(line, marked))
                 if repeated and num is None and run_on(line, p.lines, at_top):
                     repeated = False
+                repeated = repeated or ruled
                 if num is None and not repeated:
                     break
                 p.lines.remove(line)
@@ -535,13 +554,22 @@ def _note_zone(p: _Page, body_size: float, artefacts: list[Artefact]) -> None:
     lines = p.lines
     body_like = [ln for ln in lines if ln.size >= 0.95 * body_size]
     lowest_body = max((ln.bottom for ln in body_like), default=0.0)
+    p.columns = _column_rules(p)
+    if p.columns:  # a rule at the foot of each column, its notes under it (a two-column journal's)
+        for i, left in enumerate(p.columns):
+            right = p.columns[i + 1] - 2.0 if i + 1 < len(p.columns) else p.width
+            top = max(r[0] for r in p.rules if abs(r[1] - left) < 1.0 and r[2] <= 0.4 * p.width)
+            below = [ln for ln in lines if ln.top >= top - 1.0 and left - 2.0 <= ln.x0 < right]
+            if below and all(ln.size < 0.95 * body_size for ln in below):
+                p.notes += below
     rule = None
-    for top, _x0, width in sorted(p.rules, key=lambda r: -r[0]):
+    for top, _x0, width in sorted(p.rules, key=lambda r: -r[0]) if not p.notes else []:
         below = sorted((ln for ln in lines if ln.top >= top - 1.0), key=lambda ln: ln.top)
         # a rule of any width (Word draws the rule over a note continued from the page before
         # across the whole column) with only smaller lines below it; or a short rule right above
         # a note the page marks (some of whose lines a faulty size change set like the body's)
-        if width <= 0.9 * p.width and below and (
+        # (a wide rule with nothing above it is the head's, or a table's: no note rule)
+        if width <= 0.9 * p.width and below and (width <= 0.4 * p.width or any(ln.top < top for ln in lines)) and (
             all(ln.size < 0.95 * body_size for ln in below)
             or (width <= 0.4 * p.width and below[0].size < 0.95 * body_size
                 and below[0].words[0].text.rstrip(".)") in marked)
@@ -550,7 +578,7 @@ def _note_zone(p: _Page, body_size: float, artefacts: list[Artefact]) -> None:
             break
     if rule is not None:
         p.notes = [ln for ln in lines if ln.top >= rule - 1.0]
-    else:
+    elif not p.notes:
         # no rule: the run of smaller lines below the last body line, if it opens with a label
         tail = [ln for ln in lines if ln.top >= lowest_body and ln.size < 0.95 * body_size]
         tail.sort(key=lambda ln: ln.top)
@@ -562,6 +590,51 @@ def _note_zone(p: _Page, body_size: float, artefacts: list[Artefact]) -> None:
     ids = {id(ln) for ln in p.notes}
     p.body = [ln for ln in lines if id(ln) not in ids]
     _rejoin_wrapped(p, body_size)
+    _symbol_markers(p)
+    p.notes.sort(key=lambda ln: (_column_of(p, ln), round(ln.top, 0), ln.x0))
+
+
+def _column_rules(p: _Page) -> list[float]:
+    """Left edges of the page's columns when short rules stand side by side, one per column."""
+    lefts = sorted({round(x0, 0) for _top, x0, width in p.rules if width <= 0.4 * p.width})
+    if len(lefts) < 2 or min(b - a for a, b in zip(lefts, lefts[1:], strict=False)) < 0.25 * p.width:
+        return []
+    return [float(x) for x in lefts]
+
+
+def _column_of(p: _Page, ln: _PLine) -> int:
+    return sum(1 for left in p.columns[1:] if ln.x0 >= left - 2.0)
+
+
+_SYMBOL_END = re.compile(r"^(.*[^\W_].*?)(\*{1,3}|[†‡§¶])$")
+
+
+def _symbol_markers(p: _Page) -> None:
+    """A note symbol glued to the end of a word on the baseline ("Sadipscing†", "clita.*") is a
+    marker when one of the page's notes opens with that symbol (glued to its text or not)."""
+    opens: set[str] = set()
+    for ln in p.notes:
+        m = _GLUED.match(ln.words[0].text)
+        label = m.group(1) if m else ln.words[0].text
+        if _LABEL.match(label) and not label.isdigit():
+            opens.add(label)
+    if not opens:
+        return
+    found: set[str] = set()
+    for ln in p.body:
+        for i in range(len(ln.words) - 1, -1, -1):
+            w = ln.words[i]
+            if (w.text in opens and i > 0 and not w.evident
+                    and w.x0 - ln.words[i - 1].x1 < 0.15 * max(w.size, 1.0)):  # a word of its own, glued all the same
+                ln.words[i] = replace(w, evident=True)
+                found.add(w.text)
+                continue
+            m = _SYMBOL_END.match(w.text)
+            if m and m.group(2) in opens and not w.link:
+                cut = w.x0 + (w.x1 - w.x0) * len(m.group(1)) / len(w.text)
+                ln.words[i : i + 1] = [replace(w, text=m.group(1), x1=cut), replace(w, text=m.group(2), x0=cut, evident=True)]
+                found.add(m.group(2))
+    _unglue_labels(p.notes, found)
 
 
 def _rejoin_wrapped(p: _Page, body_size: float) -> None:
@@ -573,14 +646,13 @@ def _rejoin_wrapped(p: _Page, body_size: float) -> None:
         w = ln.words[0]
         if (prev is not None and len(ln.words) == 1 and _is_label_word(w) and prev.size >= 0.95 * body_size
                 and w.size <= 0.85 * prev.size and w.top < prev.bottom and w.x0 <= prev.x0 + prev.size):
-            prev.words.append(replace(w, wrapped=True))
+            prev.words.append(replace(w, evident=True))
             continue
         keep.append(ln)
     if len(keep) < len(p.body):
         ids = {id(ln) for ln in keep} | {id(ln) for ln in p.notes}
         p.lines = [ln for ln in p.lines if id(ln) in ids]
         p.body = keep
-    p.notes.sort(key=lambda ln: (round(ln.top, 0), ln.x0))
 
 
 # --------------------------------------------------------------------------- notes
@@ -598,8 +670,12 @@ def _parse_pdf_notes(pages: list[_Page], warnings: list[str], artefacts: list[Ar
         marked, marked_before = marked_here | marked_before, marked_here
         if not p.notes:
             continue
-        left = min(ln.x0 for ln in p.notes)
+        lefts: dict[int, float] = {}
         for ln in p.notes:
+            col = _column_of(p, ln)
+            lefts[col] = min(lefts.get(col, ln.x0), ln.x0)
+        for ln in p.notes:
+            left = lefts[_column_of(p, ln)]
             first = ln.words[0]
             label = first.text.rstrip(".)")
             after = 1  # the words the label takes: "4" "." (a label set smaller than its period) takes two
@@ -618,7 +694,7 @@ def _parse_pdf_notes(pages: list[_Page], warnings: list[str], artefacts: list[Ar
                 # the label the page's markers call for next: "10." glued to its text is still note 10
                 expected = label in marked and (last is None or (last.isdigit() and label.isdigit()
                                                                  and int(label) == int(last) + 1))
-                starts = raised or (at_edge and (hang or expected or gap >= 0.25 * ln.size or label in ("*", "†", "‡")))
+                starts = raised or (at_edge and (hang or expected or gap >= 0.25 * ln.size or not label.isdigit()))
                 if starts and label.isdigit() and notes and label not in marked:
                     starts = not marked_here and last is not None and last.isdigit() and int(label) == int(last) + 1
             rest_words = ln.words[after:] if starts else ln.words
@@ -643,7 +719,7 @@ def _markers(line: _PLine) -> set[int]:
     or a label that links to a note on its page, wherever it sits."""
     out = set()
     for i, w in enumerate(line.words):
-        if _is_label_word(w) and ((i > 0 and _is_raised(w, line)) or w.link is not None or w.wrapped):
+        if _is_label_word(w) and ((i > 0 and _is_raised(w, line)) or w.link is not None or w.evident):
             out.add(i)
     return out
 
