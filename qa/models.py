@@ -171,6 +171,20 @@ class Document(QAModel):
         if len(same) <= 1:
             return self.footnotes[same[0]] if same else None
         line = self.line_at(offset)
+        # the marker's own page first: its notes of that label, the first set after the marker's
+        # line, else the last before it (a box or table the file draws after its notes)
+        on_page = self._page_lines(offset)
+        if on_page is not None:
+            here = [i for i in same if (s := self.footnotes[i].line_start) is not None and on_page[0] <= s < on_page[1]]
+            at = self._box_at(offset)
+            if here and at is not None:  # a PDF: the nearest below the marker on the page
+                below = sorted((b.top, i) for i in here if (n := self.footnotes[i]).start is not None
+                               and (b := self._box_at(n.start)) is not None and b.index == at.index and b.top >= at.top)
+                if below:
+                    return self.footnotes[below[0][1]]
+            if here:
+                after = [i for i in here if (self.footnotes[i].line_start or 0) >= line]
+                return self.footnotes[after[0] if after else here[-1]]
         for i in same:
             start = self.footnotes[i].line_start
             if start is not None and start >= line:
@@ -179,6 +193,29 @@ class Document(QAModel):
             return self.footnotes[same[-1]]
         k = bisect_right(markers.get(label, []), offset) - 1
         return self.footnotes[same[min(max(k, 0), len(same) - 1)]]
+
+    @cached_property
+    def _box_starts(self) -> list[int]:
+        return [b.start for b in self.boxes]
+
+    def _box_at(self, offset: int) -> LineBox | None:
+        """The PDF line box that holds ``offset`` (None for other formats)."""
+        i = bisect_right(self._box_starts, offset) - 1
+        if i < 0 or not self.boxes:
+            return None
+        box = self.boxes[i]
+        return box if box.start <= offset <= box.end else None
+
+    def _page_lines(self, offset: int) -> tuple[int, int] | None:
+        """The lines of the page that holds ``offset`` in the body: from its first line up to the
+        next page's (a page's notes are numbered after its text)."""
+        if offset >= self.body_end:
+            return None
+        for k, page in enumerate(self.pages):
+            if page.start <= offset < page.end:
+                nxt = self.pages[k + 1].line_start if k + 1 < len(self.pages) else 1 << 30
+                return page.line_start, nxt
+        return None
 
     @cached_property
     def text_note_rank(self) -> dict[int, int]:

@@ -149,7 +149,13 @@ def _same_line(line: _PLine, w: _W) -> bool:
     if w.size <= 0.85 * size and line.top - 0.5 * size <= w.top and w.bottom <= line.base and w.x0 - line.x1 < size:
         return True
     # the line so far is a lone superscript (a raised note label) and this word sits just below it
-    return all(x.size <= 0.85 * w.size for x in line.words) and w.top <= line.bottom <= w.bottom + 0.5
+    if all(x.size <= 0.85 * w.size for x in line.words) and w.top <= line.bottom <= w.bottom + 0.5:
+        return True
+    # a lone label a little smaller than the word right after it, and raised (LibreOffice sets
+    # a note's label at 58% of the body size, which may be 7 points before an 8-point note)
+    first = line.words[0]
+    return (len(line.words) == 1 and _is_label_word(first) and first.size < w.size - 0.4
+            and 0 <= w.x0 - first.x1 < 2 * w.size and w.top <= first.bottom < w.bottom - 0.1 * w.size)
 
 
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
@@ -271,6 +277,14 @@ def _rules(page: Any) -> list[tuple[float, float, float]]:
     return out
 
 
+def _not_underlines(rules: list[tuple[float, float, float]], lines: list[_PLine]) -> list[tuple[float, float, float]]:
+    """The rules that underline no text: a link underlined in a note is no footnote rule."""
+    def under(top: float, x0: float, width: float) -> bool:
+        return any(ln.top < top <= ln.bottom + 1.5 and ln.x0 < x0 + width and x0 < ln.x1 for ln in lines)
+
+    return [r for r in rules if not under(*r)]
+
+
 @dataclass
 class _Page:
     index: int
@@ -322,10 +336,10 @@ def _read_pages(path: Path, on_page: Callable[[int, int], None] | None) -> list[
             except Exception:
                 label = None
             try:
+                lines = _page_lines(page, i, _links(pdf, page, i, ids))
                 pages.append(_Page(index=i, width=float(page.width), height=float(page.height),
-                                   label=str(label) if label else None,
-                                   lines=_page_lines(page, i, _links(pdf, page, i, ids)),
-                                   rules=_rules(page), images=len(page.images)))
+                                   label=str(label) if label else None, lines=lines,
+                                   rules=_not_underlines(_rules(page), lines), images=len(page.images)))
             except Exception as exc:
                 raise DocumentError(f"'{path}': page {i + 1} cannot be read: {exc}") from exc
             finally:
@@ -537,7 +551,7 @@ def _split_label(ln: _PLine, label: str) -> None:
     ln.words[0:n] = parts
 
 
-def _note_zone(p: _Page, body_size: float, artefacts: list[Artefact]) -> None:
+def _note_zone(p: _Page, body_size: float, artefacts: list[Artefact], marked_before: set[str]) -> set[str]:
     """Split the page's lines into body and notes. The footnote rule may be drawn, or typed as
     a line of dashes or underscores (a slip opinion's "——————")."""
     for ln in list(p.lines):
@@ -578,11 +592,15 @@ def _note_zone(p: _Page, body_size: float, artefacts: list[Artefact]) -> None:
             break
     if rule is not None:
         p.notes = [ln for ln in lines if ln.top >= rule - 1.0]
-    elif not p.notes:
+    p.notes += _notes_under_boxes(p, body_size, marked, rule)
+    if rule is None and not p.notes:
         # no rule: the run of smaller lines below the last body line, if it opens with a label
         tail = [ln for ln in lines if ln.top >= lowest_body and ln.size < 0.95 * body_size]
         tail.sort(key=lambda ln: ln.top)
-        if tail and _is_label_word(tail[0].words[0]) and len(tail[0].words) > 1:
+        # (a label the page's body, or the page before's, marks: a list of references numbered
+        # "13." in the notes' size is no note area)
+        if (tail and _is_label_word(tail[0].words[0]) and len(tail[0].words) > 1
+                and tail[0].words[0].text.rstrip(".)") in marked | marked_before):
             p.notes = tail
         elif p.starts:  # no rule and no label: the lines from the first a marker links to
             first = min(ln.top for ln in lines if ln.no in p.starts)
@@ -592,6 +610,38 @@ def _note_zone(p: _Page, body_size: float, artefacts: list[Artefact]) -> None:
     _rejoin_wrapped(p, body_size)
     _symbol_markers(p)
     p.notes.sort(key=lambda ln: (_column_of(p, ln), round(ln.top, 0), ln.x0))
+    return marked
+
+
+def _notes_under_boxes(p: _Page, body_size: float, marked: set[str], rule: float | None) -> list[_PLine]:
+    """Notes set under a box or a table, mid-page: a rule, then a run of smaller lines opening
+    with a label the page marks, then the text again (a guideline's notes to its recommendation
+    box, numbered anew under each box)."""
+    out: list[_PLine] = []
+    taken = {id(ln) for ln in p.notes}
+    for top, _x0, width in sorted(p.rules):
+        if (rule is not None and top >= rule - 1.0) or width > 0.9 * p.width:
+            continue
+        below = sorted((ln for ln in p.lines if ln.top >= top - 1.0 and id(ln) not in taken), key=lambda ln: ln.top)
+        run: list[_PLine] = []
+        for ln in below:
+            if ln.size >= 0.95 * body_size:
+                break
+            run.append(ln)
+        if not run or len(run) == len(below) or run[0].top - top > 2 * run[0].size:
+            continue
+        # the labels marked above the rule, in the box or table too (set smaller than the text)
+        # (and symbols glued to a word, "infection*": markers once a note opens with them)
+        above = marked | {ln.words[i].text.rstrip(".)") for ln in p.lines if ln.bottom <= top + 1.0
+                          for i in _markers(ln)} | {
+            m.group(2) for ln in p.lines if ln.bottom <= top + 1.0 for w in ln.words if (m := _SYMBOL_END.match(w.text))}
+        glued = _GLUED.match(run[0].words[0].text)
+        if glued and glued.group(1) in above:
+            _split_label(run[0], glued.group(1))
+        if len(run[0].words) > 1 and run[0].words[0].text.rstrip(".)") in above:
+            out += run
+            taken |= {id(ln) for ln in run}
+    return out
 
 
 def _column_rules(p: _Page) -> list[float]:
@@ -831,8 +881,9 @@ def read_pdf(
     _margins(pages, artefacts)
     cited = _page_numbers(pages, warnings)
     numbers = {p.index: p.index + 1 for p in pages}  # the assembly keys pages by position; cited at the end
+    marked: set[str] = set()
     for p in pages:
-        _note_zone(p, body_size, artefacts)
+        marked = _note_zone(p, body_size, artefacts, marked)
         _columns(p, warnings)
     notes = _parse_pdf_notes(pages, warnings, artefacts)
     for n in notes:
