@@ -170,18 +170,15 @@ class Document(QAModel):
         same = notes.get(label, [])
         if len(same) <= 1:
             return self.footnotes[same[0]] if same else None
+        claimed = self._claimed.get(offset)
+        if claimed is not None:
+            return self.footnotes[claimed]
         line = self.line_at(offset)
         # the marker's own page first: its notes of that label, the first set after the marker's
         # line, else the last before it (a box or table the file draws after its notes)
         on_page = self._page_lines(offset)
         if on_page is not None:
             here = [i for i in same if (s := self.footnotes[i].line_start) is not None and on_page[0] <= s < on_page[1]]
-            at = self._box_at(offset)
-            if here and at is not None:  # a PDF: the nearest below the marker on the page
-                below = sorted((b.top, i) for i in here if (n := self.footnotes[i]).start is not None
-                               and (b := self._box_at(n.start)) is not None and b.index == at.index and b.top >= at.top)
-                if below:
-                    return self.footnotes[below[0][1]]
             if here:
                 after = [i for i in here if (self.footnotes[i].line_start or 0) >= line]
                 return self.footnotes[after[0] if after else here[-1]]
@@ -193,6 +190,53 @@ class Document(QAModel):
             return self.footnotes[same[-1]]
         k = bisect_right(markers.get(label, []), offset) - 1
         return self.footnotes[same[min(max(k, 0), len(same) - 1)]]
+
+    @cached_property
+    def _claimed(self) -> dict[int, int]:
+        """PDF only, where labels repeat on a page (notes under each box or table, numbered anew,
+        and at the page's foot): marker offset -> note. The notes of a page form blocks (no line
+        of text between them); block by block, from the top, each note takes the nearest marker
+        of its label above the block that no block took before."""
+        if not self.boxes or not self.footnotes:
+            return {}
+        where: dict[int, tuple[int, float]] = {}
+        for i, n in enumerate(self.footnotes):
+            if n.start is not None and (b := self._box_at(n.start)) is not None:
+                where[i] = (b.index, b.top)
+        labels_on: dict[int, list[str]] = {}
+        for i, (page, _top) in where.items():
+            labels_on.setdefault(page, []).append(self.footnotes[i].label)
+        pages = {page for page, labels in labels_on.items() if len(labels) > len(set(labels))}
+        if not pages:
+            return {}
+        text_tops: dict[int, list[float]] = {}
+        for b in self.boxes:
+            if b.start < self.body_end and b.index in pages:
+                text_tops.setdefault(b.index, []).append(b.top)
+        markers: dict[int, list[tuple[float, int, str]]] = {}  # page -> (top, offset, label)
+        for m in self.markers:
+            b = self._box_at(m.offset)
+            if b is not None and b.index in pages:
+                markers.setdefault(b.index, []).append((b.top, m.offset, m.label))
+        out: dict[int, int] = {}
+        for page in sorted(pages):
+            notes = sorted((top, i) for i, (pg, top) in where.items() if pg == page)
+            blocks: list[list[tuple[float, int]]] = []
+            for top, i in notes:
+                if blocks and not any(blocks[-1][-1][0] < t < top for t in text_tops.get(page, [])):
+                    blocks[-1].append((top, i))
+                else:
+                    blocks.append([(top, i)])
+            free = sorted(markers.get(page, []))
+            for block in blocks:
+                for _top, i in block:
+                    label = self.footnotes[i].label
+                    above = [m for m in free if m[2] == label and m[0] < block[0][0]]
+                    if above:
+                        take = max(above)
+                        free.remove(take)
+                        out[take[1]] = i
+        return out
 
     @cached_property
     def _box_starts(self) -> list[int]:

@@ -457,6 +457,35 @@ def test_a_pdf_set_by_latex(latex_pdf):
     assert {a.kind for a in d.artefacts} == {"running-head", "page-number"}
 
 
+def test_notes_under_boxes_numbered_anew_cite_their_own_markers(tmp_path):
+    """tests/data/readings/boxes.tex (pdfLaTeX): two framed boxes carry their own notes right
+    under them, numbered from 1 as a guideline's recommendation boxes are, with text after them;
+    the page's own notes 1, 2 stand at its foot. Every note is read, none stays in the text, and
+    each marker cites the note of its own block (the page's note 1 for the marker above the first
+    box, though a box's note 1 lies nearer below it)."""
+    from qa.reading.pdf import read_pdf
+
+    if shutil.which("pdflatex") is None:
+        pytest.fail("pdflatex is needed for the LaTeX PDF test: apt-get install -y texlive-latex-base")
+    shutil.copy(Path(__file__).parent / "data" / "readings" / "boxes.tex", tmp_path / "boxes.tex")
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "boxes.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    d = read_pdf(tmp_path / "boxes.pdf")
+    assert [n.label for n in d.footnotes] == ["1", "2", "1", "1", "2"]
+    body = d.text[: d.body_end]
+    assert "widely used" not in body and "sensitivity" not in body and "committee met" not in body
+    assert "regimen at a lower dose. The evidence for the first" not in body  # the box's notes between
+    cited = [(d.text[: m.offset].split()[-1], d.note_for(m.label, m.offset).text.split(",")[0]) for m in d.markers]
+    assert cited == [
+        ("weak.", "The committee met three times in the year before the guideline was published."),
+        ("weeks.", "The regimen most widely used in adults"),
+        ("dose.", "In those without scarring of the liver; otherwise for twenty-four weeks."),
+        ("overall.", "Certainty was judged on the evidence for each outcome in turn."),
+        ("ends.", "A lower level of sensitivity may be accepted where the test is done on site."),
+    ]
+
+
 @pytest.mark.parametrize("name", ["glued", "glued-rule"])
 def test_note_labels_glued_to_the_note_text_at_its_own_size(pdfs, name):
     """"1Minutes of meeting 0": the label is split off where the page's body marks it, with or

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import DocumentError, PageNotFoundError
-from qa.models import Artefact, Document
+from qa.models import Artefact, Document, Page
 from qa.reading.layout import TERMINAL, Block, Line, Note, Piece, emit, finish
 from qa.reading.words import known_words
 
@@ -372,6 +372,18 @@ _EDGE_NUMBER = re.compile(r"^(\d{1,4})\s+\S|\S\s+(\d{1,4})$")
 _OF_TOTAL = re.compile(r"(?:^|\s)(\d{1,4})\s*(?:/|of)\s*\d{1,4}$", re.IGNORECASE)  # "3 / 57", "Page 3 of 57"
 
 
+def _joined(rules: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+    """Rules drawn in pieces end to end at one height, as one rule each."""
+    out: list[tuple[float, float, float]] = []
+    for top, x0, width in sorted(rules, key=lambda r: (round(r[0], 0), r[1])):
+        if out and abs(out[-1][0] - top) <= 0.5 and out[-1][1] + out[-1][2] + 2.0 >= x0:
+            t, a, w = out[-1]
+            out[-1] = (t, a, max(a + w, x0 + width) - a)
+        else:
+            out.append((top, x0, width))
+    return out
+
+
 def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
     """Move running heads, running feet and page numbers out of the page's lines.
 
@@ -379,7 +391,7 @@ def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
     and size repeat at the same height on other pages: several lines deep (a three-line head),
     different on odd and even pages, with the page number in it or beside it. A shape must come
     back, within 2 points of the same height, on at least a fifth of the pages (two at least),
-    or on two pages in a row (a chapter's title as its head); body text that repeats (a refrain,
+    or on two pages in a row or two apart (a chapter's title as its head, placed by the side); body text that repeats (a refrain,
     a form) rarely falls at the same height. Lines above a wide rule at the top edge that other
     pages draw at the same height are a head too, whatever their text."""
     need = max(2, len(pages) // 5) if len(pages) >= 2 else 10**6  # a repeat needs pages to repeat on
@@ -396,12 +408,13 @@ def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
     def repeats(line: _PLine, at_top: bool) -> bool:
         y = line.top if at_top else line.bottom
         pages_at = {i for i, h in seen.get((at_top, _shape(line)), []) if abs(h - y) <= 2.0}
-        # a fifth of the pages; or two pages in a row: a chapter's own head on a short chapter
-        return len(pages_at) >= need or any(i + 1 in pages_at for i in pages_at)
+        # a fifth of the pages; or two pages in a row, or two facing the same way (a head set
+        # higher on even pages than on odd ones): a chapter's own head on a short chapter
+        return len(pages_at) >= need or any(i + 1 in pages_at or i + 2 in pages_at for i in pages_at)
 
     # a wide rule near the top edge that another page draws at the same height: what stands above
     # it is the running head, however its text changes (recto and verso, a section's title)
-    wide = {p.index: [top for top, _x0, width in p.rules if width >= 0.5 * p.width and top <= NUMBER_BAND * p.height]
+    wide = {p.index: [top for top, _x0, width in _joined(p.rules) if width >= 0.5 * p.width and top <= NUMBER_BAND * p.height]
             for p in pages}
     head_rule: dict[int, float] = {}
     for p in pages:
@@ -909,6 +922,18 @@ def read_pdf(
         if pg.number in by_number else pg
         for pg in doc.pages
     ]
+    # a page with no text of its own (blank but for its number, or all figure) is still listed,
+    # empty, where it falls: its printed number is known, and a passage running past it spans it
+    shown = {pg.index for pg in fixed}
+    for p in pages:
+        if p.index not in shown and fixed:
+            nxt = next((pg for pg in fixed if pg.index is not None and pg.index > p.index), None)
+            at = nxt.start if nxt is not None else doc.body_end
+            line = nxt.line_start if nxt is not None else fixed[-1].line_end
+            fixed.append(Page(number=cited[p.index], start=at, end=at, line_start=line, line_end=line,
+                              label=p.label or str(cited[p.index]), index=p.index,
+                              width=round(p.width, 1), height=round(p.height, 1)))
+    fixed.sort(key=lambda pg: (pg.start, pg.index if pg.index is not None else -1))
     paragraphs = [para.model_copy(update={"pages": list(dict.fromkeys(cite.get(x, x) for x in para.pages))})
                   for para in doc.paragraphs]
     footnotes = [n.model_copy(update={"page": cite.get(n.page, n.page) if n.page is not None else None})
