@@ -136,6 +136,12 @@ class WebParams(_Params):
     max_body_bytes: int = Field(
         default=16384, ge=256, description="Largest POST /api/ask body accepted, in bytes."
     )
+    public_url: str = Field(
+        default="", pattern=r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$",
+        description="The app's address as students' browsers reach it (https://qa.example.edu/qa), "
+        "written into the links an answer carries (Show in context, Link to this question), so that "
+        "they work from a course page that embeds the app. Empty: the address each request came to.",
+    )
     max_turns: int = Field(
         default=20, ge=1, le=500, description="Turns of a conversation kept on the page (per user)."
     )

@@ -69,8 +69,18 @@ def test_course_page_web_component_answers(page, live_url, course_site):
     page.locator("gradio-app mark.qa-highlight").first.wait_for(timeout=TIMEOUT)
     assert page.locator("gradio-app sup.qa-marker").count() >= 1
     assert "Ambassadors" in page.locator("gradio-app .qa-notes").first.inner_text()
+    # "Show in context" leads to the app, not to a page of the course site that embeds it
+    href = page.locator("gradio-app a.qa-context").first.get_attribute("href")
+    assert href and href.startswith(f"{live_url}/context/"), href
     shot(page, "course-page-web-component.png")
     only_loopback(page)
+    with page.context.expect_page() as opened:
+        page.locator("gradio-app a.qa-context").first.click()
+    context = opened.value
+    context.wait_for_load_state()
+    assert context.url.startswith(f"{live_url}/context/")
+    assert "Plan Z-4" in context.locator("body").inner_text(timeout=TIMEOUT)
+    context.close()
 
 
 def test_a_site_not_allowed_cannot_frame_the_widget(page, live_url):
@@ -109,8 +119,9 @@ def test_main_page_example_context_view_and_share_link(page, live_url):
     assert ctx.evaluate("window.scrollY") > 0
     # the share link asks the same question again on a fresh page
     href = page.locator(".qa-share").first.get_attribute("href")
+    assert href and href.startswith(f"{live_url}/?q="), href  # absolute: it works from an embedding page too
     fresh = page.context.new_page()
-    fresh.goto(live_url + href)
+    fresh.goto(href)
     fresh.locator("#qa-conversation mark.qa-highlight").first.wait_for(timeout=TIMEOUT)
     assert QUESTION in fresh.locator(".qa-question").first.inner_text()
 

@@ -439,3 +439,23 @@ def test_forgetting_idle_sessions_spares_the_active_and_removes_their_files(web_
         assert forgotten == ["s-old"] and "s-old" not in page.state_holder and "s-new" in page.state_holder
         later = datetime.now() + timedelta(seconds=601)
         assert forget_idle_sessions(page, 600, now=later) == 1 and "s-new" not in page.state_holder
+
+
+def test_links_in_answers_name_the_app_address():
+    """An answer's links are absolute, to the app (a course page embedding it with <gradio-app>
+    would resolve "/context" against its own site): web.public_url when set, else the address the
+    request came to; a Host header that is no host name gives no address rather than a broken one."""
+    from types import SimpleNamespace
+
+    from qa.config import Settings, WebParams
+    from qa.web.pages import app_address
+
+    plain = Settings()
+    assert app_address(SimpleNamespace(url="http://127.0.0.1:7860/gradio_api/queue/join", headers={}), plain) \
+        == "http://127.0.0.1:7860"
+    assert app_address(SimpleNamespace(url="", headers={"host": "qa.example.edu:8443"}), plain) == "http://qa.example.edu:8443"
+    assert app_address(SimpleNamespace(url="", headers={"host": 'x"><script>'}), plain) == ""
+    public = Settings(web=WebParams(public_url="https://qa.example.edu/essay/"))
+    assert app_address(SimpleNamespace(url="http://127.0.0.1:7860/", headers={}), public) == "https://qa.example.edu/essay"
+    with pytest.raises(ValueError):
+        WebParams(public_url="javascript:alert(1)")

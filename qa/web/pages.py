@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import zlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import partial
 from html import escape
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -106,6 +107,29 @@ def forget_idle_sessions(
     return len(idle)
 
 
+def _example(ask: Callable[..., Any], text: str) -> Callable[..., Any]:
+    """An example button's handler: ``ask`` with its question (a named function, not a
+    functools.partial, so that Gradio sees the request parameter and passes it)."""
+    def run(top_k: float, documents: list[str] | None, history: Turns, request: gr.Request) -> Any:
+        return ask(text, top_k, documents, history, request)
+
+    return run
+
+
+def app_address(request: gr.Request | None, settings: Settings) -> str:
+    """Where the app is, as the student's browser reaches it: ``web.public_url``, else the scheme
+    and host the request came to (a course page that embeds the app with ``<gradio-app>`` sends
+    its requests here, while a bare "/context" link would resolve against the course site)."""
+    if settings.web.public_url:
+        return settings.web.public_url.rstrip("/")
+    url = str(getattr(request, "url", "") or "") if request is not None else ""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    host = (dict(getattr(request, "headers", {}) or {}) if request is not None else {}).get("host", "")
+    return f"http://{host}" if re.fullmatch(r"[\w.\-\[\]:]+", host or "") else ""
+
+
 def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Callable[[str], None]]:
     """The main page, and what forgets a session's uploads (by its session hash)."""
     threshold = settings.ranking.answer_threshold
@@ -115,22 +139,25 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
 
     # A session keeps its turns rendered and compressed, (question, zlib(HTML)): 2.7 KB for a
     # turn of the essay against 13 KB as an Answer; Gradio keeps the page's HTML besides.
-    render_kw = {"threshold": threshold, "context_base": "/context", "share_base": "/",
-                 "foreign_threshold": settings.ranking.multilingual_answer_threshold}
+    def render_kw(request: gr.Request | None) -> dict[str, Any]:
+        base = app_address(request, settings)
+        return {"threshold": threshold, "context_base": f"{base}/context", "share_base": f"{base}/",
+                "foreign_threshold": settings.ranking.multilingual_answer_threshold}
 
     def show(history: Turns) -> str:
         return _notice(watch) + render_turns([(q, zlib.decompress(html).decode("utf-8")) for q, html in history or []])
 
-    def ask(question: str, top_k: float, documents: list[str] | None, history: Turns) -> tuple[str, Turns, str]:
+    def ask(question: str, top_k: float, documents: list[str] | None, history: Turns,
+            request: gr.Request) -> tuple[str, Turns, str]:
         answer = _ask(watch.engine, question, int(top_k), documents)
-        turn = (answer.question, zlib.compress(render_turn(answer, **render_kw).encode("utf-8"), 6))  # type: ignore[arg-type]
+        turn = (answer.question, zlib.compress(render_turn(answer, **render_kw(request)).encode("utf-8"), 6))
         history = [*(history or []), turn][-max_turns:]
         return show(history), history, ""
 
     def on_load(top_k: float, documents: list[str] | None, history: Turns, request: gr.Request) -> tuple[Any, ...]:
         q = dict(request.query_params).get("q") if request else None
         if q:
-            return ask(q, top_k, documents, history)
+            return ask(q, top_k, documents, history, request)
         # leave the question box alone: a student may already be typing
         return show(history), history, gr.update()
 
@@ -224,7 +251,7 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
         question.submit(ask, inputs, outputs, **private)
         ask_button.click(ask, inputs, outputs, **private)
         for button, text in example_buttons:
-            button.click(partial(ask, text), [top_k, doc_filter, history], outputs, **private)
+            button.click(_example(ask, text), [top_k, doc_filter, history], outputs, **private)
         clear_button.click(clear, None, [conversation, history], **private)
         page.load(on_load, [top_k, doc_filter, history], outputs, **private)
         page.unload(forget_uploads)
@@ -246,10 +273,11 @@ def widget(watch: ReadingWatch, settings: Settings) -> gr.Blocks:
         documents = [d.strip() for d in (query.get("doc") or "").split(",") if d.strip()]
         return {"k": k, "documents": documents or None}
 
-    def ask(question: str, params: dict[str, Any]) -> str:
+    def ask(question: str, params: dict[str, Any], request: gr.Request) -> str:
         params = params or {"k": WIDGET_TOP_K, "documents": None}
         answer = _ask(watch.engine, question, params["k"], params["documents"])
-        return _notice(watch) + render_answer(answer, threshold=threshold, context_base="/context",
+        return _notice(watch) + render_answer(answer, threshold=threshold,
+                                              context_base=f"{app_address(request, settings)}/context",
                                               foreign_threshold=settings.ranking.multilingual_answer_threshold)
 
     with gr.Blocks(title="Ask the reading", analytics_enabled=False, fill_width=True, delete_cache=UPLOADS_KEPT) as page:
