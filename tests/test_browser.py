@@ -126,6 +126,18 @@ def test_main_page_example_context_view_and_share_link(page, live_url):
     assert QUESTION in fresh.locator(".qa-question").first.inner_text()
 
 
+def test_a_question_over_the_length_cap_is_refused_with_a_message_not_cut(page, live_url):
+    """A pasted question longer than the cap reaches the app whole and is refused, saying how
+    long it is and what the limit is; the box did not cut it silently to the limit."""
+    long_question = "Why did Russia not defend Serbia in 1999 " * 30  # about 1,230 characters
+    page.goto(live_url + "/")
+    ask_main(page, long_question)
+    error = page.locator("#qa-conversation .qa-error").first
+    error.wait_for(timeout=TIMEOUT)
+    assert "the limit is 1000" in error.inner_text() and "characters long" in error.inner_text()
+    assert len(page.get_by_label("Your question").input_value()) in (0, len(long_question))
+
+
 def test_not_answered_looks_different_and_still_offers_passages(page, live_url):
     page.goto(live_url + "/")
     ask_main(page, "What is the recipe for a chocolate cake?")

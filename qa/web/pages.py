@@ -212,7 +212,7 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
                 with gr.Row(equal_height=True):
                     question = gr.Textbox(
                         label="Your question", placeholder="Type a question about the reading and press Enter",
-                        max_length=settings.max_question_chars, scale=5, elem_id="qa-question", autofocus=True,
+                        scale=5, elem_id="qa-question", autofocus=True,
                     )
                     ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
                 with gr.Row():
@@ -285,7 +285,7 @@ def widget(watch: ReadingWatch, settings: Settings) -> gr.Blocks:
         with gr.Row(equal_height=True):
             question = gr.Textbox(
                 label="Ask the reading", placeholder="Your question, then Enter",
-                max_length=settings.max_question_chars, scale=5, elem_id="qa-question",
+                scale=5, elem_id="qa-question",
             )
             button = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="qa-ask")
         answer = gr.HTML("", elem_id="qa-answer")
