@@ -138,6 +138,32 @@ def test_a_question_over_the_length_cap_is_refused_with_a_message_not_cut(page, 
     assert len(page.get_by_label("Your question").input_value()) in (0, len(long_question))
 
 
+def test_the_question_stays_the_address_follows_and_an_empty_one_adds_no_turn(page, live_url):
+    """After a question the box still holds it (to refine it) and the address bar holds it (a
+    reload asks it, not the question the page was opened with); Enter on an empty box says so
+    and adds no turn."""
+    from urllib.parse import parse_qs, urlsplit
+
+    page.goto(live_url + "/?" + "q=Who+designed+the+Plan+Z-4%3F")
+    page.locator("#qa-conversation .qa-question").first.wait_for(timeout=TIMEOUT)
+    ask_main(page, QUESTION)
+    page.locator("#qa-conversation details.qa-earlier").first.wait_for(state="attached", timeout=TIMEOUT)
+    assert QUESTION in page.locator("#qa-conversation .qa-question").first.inner_text()
+    assert page.get_by_label("Your question").input_value() == QUESTION
+    page.wait_for_function("() => new URL(location.href).searchParams.get('q') !== 'Who designed the Plan Z-4?'",
+                           timeout=TIMEOUT)
+    assert parse_qs(urlsplit(page.url).query)["q"] == [QUESTION]
+    page.get_by_label("Your question").fill("   ")
+    page.get_by_label("Your question").press("Enter")
+    page.get_by_text("Type a question about the reading first.").first.wait_for(timeout=TIMEOUT)
+    assert page.locator("#qa-conversation details.qa-earlier").count() == 1  # no turn added
+    assert QUESTION in page.locator("#qa-conversation .qa-question").first.inner_text()
+    assert page.locator("#qa-conversation .qa-error").count() == 0
+    page.reload()
+    page.locator("#qa-conversation .qa-question").first.wait_for(timeout=TIMEOUT)
+    assert QUESTION in page.locator("#qa-conversation .qa-question").first.inner_text()
+
+
 def test_not_answered_looks_different_and_still_offers_passages(page, live_url):
     page.goto(live_url + "/")
     ask_main(page, "What is the recipe for a chocolate cake?")

@@ -107,6 +107,16 @@ def forget_idle_sessions(
     return len(idle)
 
 
+_ADDRESS_JS = """(q) => {
+  if (q && q.trim()) {
+    const u = new URL(window.location.href);
+    u.searchParams.set("q", q.trim());
+    window.history.replaceState(null, "", u.toString());
+  }
+  return [];
+}"""  # nothing asked (an empty box): the address stays
+
+
 def _example(ask: Callable[..., Any], text: str) -> Callable[..., Any]:
     """An example button's handler: ``ask`` with its question (a named function, not a
     functools.partial, so that Gradio sees the request parameter and passes it)."""
@@ -149,10 +159,15 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
 
     def ask(question: str, top_k: float, documents: list[str] | None, history: Turns,
             request: gr.Request) -> tuple[str, Turns, str]:
+        # the question stays in the box, so that a student can refine it; an empty one is said
+        # beside the box and adds no turn (the last answer stays open)
+        if not isinstance(question, str) or not question.strip():
+            gr.Warning("Type a question about the reading first.")
+            return show(history), history, question
         answer = _ask(watch.engine, question, int(top_k), documents)
         turn = (answer.question, zlib.compress(render_turn(answer, **render_kw(request)).encode("utf-8"), 6))
         history = [*(history or []), turn][-max_turns:]
-        return show(history), history, ""
+        return show(history), history, question
 
     def on_load(top_k: float, documents: list[str] | None, history: Turns, request: gr.Request) -> tuple[Any, ...]:
         q = dict(request.query_params).get("q") if request else None
@@ -248,10 +263,12 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
         outputs = [conversation, history, question]
         inputs = [question, top_k, doc_filter, history]
         private: dict[str, Any] = {"api_visibility": "private"}
-        question.submit(ask, inputs, outputs, **private)
-        ask_button.click(ask, inputs, outputs, **private)
+        # the address bar then holds the question asked (a reload asks it again, not an older one)
+        in_address = {"fn": None, "inputs": [question], "js": _ADDRESS_JS, "api_visibility": "private"}
+        question.submit(ask, inputs, outputs, **private).then(**in_address)
+        ask_button.click(ask, inputs, outputs, **private).then(**in_address)
         for button, text in example_buttons:
-            button.click(_example(ask, text), [top_k, doc_filter, history], outputs, **private)
+            button.click(_example(ask, text), [top_k, doc_filter, history], outputs, **private).then(**in_address)
         clear_button.click(clear, None, [conversation, history], **private)
         page.load(on_load, [top_k, doc_filter, history], outputs, **private)
         page.unload(forget_uploads)
