@@ -905,6 +905,8 @@ def read_pdf(
             note_line.page = numbers[note_line.page]
     drop_hyphen = _hyphen_rule(pages)
     blocks, marker_pages = _body_blocks(pages, numbers, body_size, drop_hyphen)
+    for p in pages:  # the words are in the blocks and notes now: their memory serves the document
+        p.lines, p.body, p.notes, p.head, p.foot = [], [], [], [], []
     builder, title, headings = emit(blocks, doc_id)
     doc = finish(
         builder=builder, notes=notes, marker_pages=marker_pages, doc_id=doc_id, source_path=str(path),
