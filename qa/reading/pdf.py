@@ -45,7 +45,7 @@ from typing import Any
 from qa.errors import DocumentError, PageNotFoundError
 from qa.models import Artefact, Document, Page
 from qa.reading.layout import TERMINAL, Block, Line, Note, Piece, emit, finish
-from qa.reading.words import known_words
+from qa.reading.words import english_words, known_words
 
 logger = logging.getLogger(__name__)
 
@@ -227,6 +227,7 @@ def _links(pdf: Any, page: Any, index: int, ids: dict[int, int]) -> list[tuple[f
     top): a note's marker links to the note in PDFs from LaTeX (hyperref), LibreOffice, FOP or
     Acrobat. Anything unreadable in the annotations is no link; nothing else depends on them."""
     from pdfminer.pdftypes import resolve1
+    from pdfminer.psparser import PSLiteral
 
     out = []
     try:
@@ -240,9 +241,8 @@ def _links(pdf: Any, page: Any, index: int, ids: dict[int, int]) -> list[tuple[f
             action = resolve1(a.get("A"))
             dest = resolve1(action.get("D")) if isinstance(action, dict) and "GoTo" in str(
                 resolve1(action.get("S"))) else resolve1(a.get("Dest"))
-            if isinstance(dest, (bytes, str)) or type(dest).__name__ == "PSLiteral":
-                name = dest.name if type(dest).__name__ == "PSLiteral" else dest
-                dest = resolve1(pdf.doc.get_dest(name))
+            if isinstance(dest, (bytes, str, PSLiteral)):
+                dest = resolve1(pdf.doc.get_dest(dest.name if isinstance(dest, PSLiteral) else dest))
             if isinstance(dest, dict):
                 dest = resolve1(dest.get("D"))
             if not isinstance(dest, list) or len(dest) < 2:
@@ -823,10 +823,9 @@ def _hyphen_rule(pages: list[_Page]) -> Callable[[str, str], bool]:
     dictionary = set(known_words(asked))
 
     def in_list(word: str) -> bool:
-        if word not in asked:  # a break the pass above did not see (between columns): asked alone
-            asked.add(word)
-            dictionary.update(known_words([word]))
-        return word in dictionary
+        # a break the pass above did not see (between columns): the whole list, read once, not
+        # the file again for every such word
+        return word in dictionary if word in asked else word in english_words()
 
     def drop(a: str, b: str) -> bool:
         ma = re.search(r"([^\W\d_]+)-$", a)
