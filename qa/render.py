@@ -5,6 +5,7 @@ no text is ever searched for in the output: offsets come from the Answer. No Gra
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -27,7 +28,9 @@ __all__ = [
 ]
 
 
-def format_pages(pages: list[int]) -> str:
+def format_pages(pages: Sequence[int | str]) -> str:
+    """"p. 4", "pp. 4–5", "p. iv": pass a passage's ``page_labels`` where it has them (what the
+    pages print), else its ``pages``."""
     if not pages:
         return ""
     if len(pages) == 1:
@@ -87,16 +90,21 @@ def render_passage_text(p: AnswerPassage) -> str:
     )
 
 
-def context_href(p: AnswerPassage, base: str = "/context") -> str:
-    """Link to the whole document at this passage, with its highlight (absolute offsets)."""
-    query = urlencode({
+def context_href(p: AnswerPassage, base: str = "/context", question: str | None = None) -> str:
+    """Link to the whole document at this passage, with its highlight (absolute offsets), and
+    the question it answers (for the page's way back)."""
+    params: dict[str, Any] = {
         "start": p.char_start, "end": p.char_end,
         "hs": p.char_start + p.highlight.start, "he": p.char_start + p.highlight.end,
-    })
+    }
+    if question:
+        params["q"] = question
+    query = urlencode(params)
     return f"{base}/{quote(p.document, safe='')}?{query}#passage"
 
 
-def render_passage(p: AnswerPassage, *, threshold: float = DEFAULT_ANSWER_THRESHOLD, context_base: str | None = None) -> str:
+def render_passage(p: AnswerPassage, *, threshold: float = DEFAULT_ANSWER_THRESHOLD, context_base: str | None = None,
+                   question: str | None = None) -> str:
     notes = []
     for c in p.citations:
         label = escape(c.label)
@@ -117,15 +125,16 @@ def render_passage(p: AnswerPassage, *, threshold: float = DEFAULT_ANSWER_THRESH
     link = ""
     if context_base is not None:
         link = (
-            f' <a class="qa-context" href="{escape(context_href(p, context_base))}" target="_blank" '
-            f'rel="noopener">Show in context</a>'
+            f' <a class="qa-context" href="{escape(context_href(p, context_base, question))}" target="_blank" '
+            f'rel="noopener">Show in context<span class="qa-sr-only"> (opens in a new tab)</span>'
+            f'<span class="qa-newtab" aria-hidden="true" title="Opens in a new tab"> ↗</span></a>'
         )
     return (
         f'<article class="qa-passage" data-passage-id="{escape(p.passage_id)}" '
-        f'aria-label="Passage {p.rank}, {escape(format_pages(p.pages))}">'
+        f'aria-label="Passage {p.rank}, {escape(format_pages(p.page_labels or p.pages))}">'
         f'<header><span class="qa-rank">{p.rank}</span> '
         f'<span class="qa-doc">{escape(p.title)}</span>, '
-        f'<span class="qa-pages">{escape(format_pages(p.pages))}</span> '
+        f'<span class="qa-pages">{escape(format_pages(p.page_labels or p.pages))}</span> '
         f'<span class="qa-relevance">{relevance_label(p.score, threshold)}</span>{link}</header>'
         f'<p class="qa-text">{render_passage_text(p)}</p>{notes_html}</article>'
     )
@@ -162,7 +171,8 @@ def render_answer(answer: Answer, *, threshold: float = DEFAULT_ANSWER_THRESHOLD
         parts.append(
             f'<div class="qa-noanswer" role="status">{escape(answer.message or "The text does not seem to answer this.")}</div>'
         )
-    parts.extend(render_passage(p, threshold=threshold, context_base=context_base) for p in answer.passages)
+    parts.extend(render_passage(p, threshold=threshold, context_base=context_base, question=answer.question)
+                 for p in answer.passages)
     cls = "qa-answer" if answer.answered else "qa-answer qa-unanswered"
     return f'<section class="{cls}">{"".join(parts)}</section>'
 
@@ -237,15 +247,41 @@ def render_pdf_pages(doc: Document, *, start: int, end: int, hl_start: int, hl_e
     return f'<section class="qa-pdf-pages" aria-label="The passage on the page">{"".join(figures)}</section>' if figures else ""
 
 
+def _note_ids(doc: Document) -> tuple[dict[int, str], dict[int, int]]:
+    """Each note's anchor ("note-4"; "note-1-2" for the second note labelled 1, where a
+    numbering restarts), keyed by the note's index; and each marker's note index."""
+    ids: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for i, f in enumerate(doc.footnotes):
+        seen[f.label] = seen.get(f.label, 0) + 1
+        ids[i] = f"note-{f.label}" if seen[f.label] == 1 else f"note-{f.label}-{seen[f.label]}"
+    index = {id(f): i for i, f in enumerate(doc.footnotes)}
+    cites: dict[int, int] = {}
+    for j, m in enumerate(doc.markers):
+        note = doc.note_for(m.label, m.offset)
+        if note is not None and id(note) in index:
+            cites[j] = index[id(note)]
+    return ids, cites
+
+
 def render_document(
-    doc: Document, *, start: int, end: int, hl_start: int, hl_end: int, css: str = "", page_image_url: Any = None
+    doc: Document, *, start: int, end: int, hl_start: int, hl_end: int, css: str = "", page_image_url: Any = None,
+    question: str | None = None, back_href: str | None = None,
 ) -> str:
     """A whole document as a self-contained page, the passage ``[start, end)`` marked and its
     best sentence ``[hl_start, hl_end)`` highlighted; page breaks and notes shown where they are.
-    For a PDF (with ``page_image_url``), the pages the passage lies on come first, marked."""
+    For a PDF (with ``page_image_url``), the pages the passage lies on come first, marked.
+    A header names the reading and the passage's pages and leads back to the question
+    (``back_href``); each marker links to the note it cites, and each note, numbered, back to
+    its first marker."""
     n = len(doc.text)
     start, end = max(0, min(start, n)), max(0, min(end, n))
     hl_start, hl_end = max(start, min(hl_start, end)), max(start, min(hl_end, end))
+    note_ids, cites = _note_ids(doc)
+    first_ref: dict[int, int] = {}
+    for j in sorted(cites):
+        first_ref.setdefault(cites[j], j)
+    at_start = {f.start: i for i, f in enumerate(doc.footnotes) if f.start is not None}
     first_para = True
     blocks: list[str] = []
     if page_image_url is not None and doc.boxes and end > start:
@@ -262,41 +298,65 @@ def render_document(
         if a <= start < b or (start < a and first_para and end > a):
             points.append((max(start - a, 0), '<span id="passage" class="qa-anchor"></span>'))
             first_para = False
-        for m in doc.markers:
+        for j, m in enumerate(doc.markers):
             if a <= m.offset <= b and not (m.offset == b and para.kind == "note"):
                 lab = escape(m.label)
-                points.append((m.offset - a, f'<sup class="qa-marker"><a href="#note-{lab}">{lab}</a></sup>'))
+                target = note_ids[cites[j]] if j in cites else f"note-{m.label}"
+                points.append((m.offset - a, f'<sup class="qa-marker" id="ref-{j}"><a href="#{escape(target)}" '
+                                             f'aria-label="Note {lab}">{lab}</a></sup>'))
         for page in doc.pages:
             if a < page.start < b:
-                points.append((page.start - a, f'<span class="qa-pagebreak">[p. {page.number}]</span>'))
+                points.append((page.start - a, f'<span class="qa-pagebreak">[p. {escape(page.label or str(page.number))}]</span>'))
         body = markup(doc.text[a:b], ranges, points)
         if para.kind == "note":
             if not notes_open:
                 blocks.append('<section class="qa-doc-notes" aria-label="Notes"><h2>Notes</h2>')
                 notes_open = True
-            label = next((f.label for f in doc.footnotes if f.start == a), None)
-            note_id = f' id="note-{escape(label)}"' if label is not None else ""
-            blocks.append(f'<p class="qa-doc-note"{note_id}>{body}</p>')
+            k = at_start.get(a)
+            if k is None:  # a note's second paragraph
+                blocks.append(f'<p class="qa-doc-note qa-note-more">{body}</p>')
+                continue
+            f = doc.footnotes[k]
+            lab = escape(f.label)
+            source = ""
+            if f.source:
+                of = f" {escape(f.refers_to)}" if f.refers_to else ""
+                source = f' <span class="qa-source">(the source of note{of}: {escape(f.source)})</span>'
+            back = (f' <a class="qa-backref" href="#ref-{first_ref[k]}" aria-label="Back to the text at marker {lab}">'
+                    f"↩</a>" if k in first_ref else "")
+            blocks.append(f'<p class="qa-doc-note" id="{escape(note_ids[k])}"><span class="qa-note-label">{lab}</span> '
+                          f"{body}{source}{back}</p>")
             continue
         page_mark = ""
         for page in doc.pages:
             if page.start == a and page.start > 0:
-                page_mark = f'<div class="qa-pagebreak" role="separator">[p. {page.number}]</div>'
+                page_mark = f'<div class="qa-pagebreak" role="separator">[p. {escape(page.label or str(page.number))}]</div>'
         tag = {"title": "h1", "heading": "h2"}.get(para.kind, "p")
         blocks.append(f"{page_mark}<{tag}>{body}</{tag}>")
     if notes_open:
         blocks.append("</section>")
-    missing = [f for f in doc.footnotes if f.missing]
+    missing = [(k, f) for k, f in enumerate(doc.footnotes) if f.missing]
     if missing:
         items = "".join(
-            f'<p class="qa-doc-note" id="note-{escape(f.label)}"><span class="qa-missing">Note '
-            f"{escape(f.label)}: the text of this note is missing from the source.</span></p>" for f in missing
+            f'<p class="qa-doc-note" id="{escape(note_ids[k])}"><span class="qa-missing">Note '
+            f"{escape(f.label)}: the text of this note is missing from the source.</span>"
+            + (f' <a class="qa-backref" href="#ref-{first_ref[k]}" aria-label="Back to the text at marker '
+               f'{escape(f.label)}">↩</a>' if k in first_ref else "") + "</p>"
+            for k, f in missing
         )
         blocks.append(f'<section class="qa-doc-notes" aria-label="Missing notes">{items}</section>')
     title = escape(doc.title)
+    where = format_pages(doc.labels_between(start, end)) if end > start else ""
+    asked = f"Back to your question: “{escape(question)}”" if question else "Ask a question about the reading"
+    head = (
+        '<header class="qa-context-head"><nav aria-label="Where this page leads">'
+        f'<a class="qa-back" href="{escape(back_href or "/")}">← {asked}</a></nav>'
+        f'<p class="qa-context-where">{title}' + (f" — the passage is on {escape(where)}, marked below" if where else "")
+        + "</p></header>"
+    )
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{title}</title><style>{css}</style></head>"
-        f'<body class="qa-context-page"><main>{"".join(blocks)}</main></body></html>'
+        f'<body class="qa-context-page">{head}<main>{"".join(blocks)}</main></body></html>'
     )

@@ -8,6 +8,7 @@ Screenshots land in test-artifacts/ (QA_TEST_ARTIFACTS names another folder).
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -117,6 +118,23 @@ def test_main_page_example_context_view_and_share_link(page, live_url):
     assert "would not enter into a conflict with NATO" in ctx.locator("mark.qa-highlight").inner_text()
     assert ctx.locator("h1").count() == 1 and ctx.locator(".qa-doc-note").count() > 5
     assert ctx.evaluate("window.scrollY") > 0
+    # the context page: a header that names the pages and leads back to the question asked
+    back = ctx.get_by_role("link", name=re.compile("^← Back to your question"))
+    assert back.is_visible() and "/?q=" in (back.get_attribute("href") or "")
+    assert re.search(r"the passage is on pp?\. ", ctx.locator(".qa-context-where").inner_text())
+    shot(ctx, "context-view.png")
+    # a marker leads to its numbered note, the note back to the marker
+    marker = ctx.locator("main sup.qa-marker a").first
+    label = marker.inner_text()
+    marker.click()
+    note = ctx.locator(".qa-doc-note:target")
+    note.wait_for(timeout=TIMEOUT)
+    assert note.locator(".qa-note-label").inner_text() == label
+    note.locator("a.qa-backref").click()
+    assert ctx.locator("sup.qa-marker:target").inner_text() == label
+    ctx.goto(ctx.url.split("?")[0] + "?start=oops")
+    assert "This link is damaged" in ctx.locator("h1").inner_text()
+    ctx.close()
     # the share link asks the same question again on a fresh page
     href = page.locator(".qa-share").first.get_attribute("href")
     assert href and href.startswith(f"{live_url}/?q="), href  # absolute: it works from an embedding page too

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 import pytest
 
 from qa.models import Answer, AnswerPassage, Citation, Highlight, Marker
@@ -145,11 +147,20 @@ def test_document_view_marks_passage_across_paragraphs(essay_doc):
     assert html.count('id="passage"') == 1
     assert html.count('class="qa-in-passage"') >= 2  # one stretch per paragraph
     assert f'<mark class="qa-highlight">{doc.text[start + 5:start + 40]}</mark>' in html
-    # every marker links to its note, and every note with text is there to link to
-    for m in doc.markers:
-        assert f'href="#note-{m.label}"' in html
+    # every marker links to its note, every note is there, numbered, and leads back to its marker
+    for j, m in enumerate(doc.markers):
+        assert f'<sup class="qa-marker" id="ref-{j}"><a href="#note-{m.label}" aria-label="Note {m.label}">' in html
     for note in doc.footnotes:
         assert f'id="note-{note.label}"' in html
+        if not note.missing:
+            assert f'id="note-{note.label}"><span class="qa-note-label">{note.label}</span> ' in html
+    five = next(f for f in doc.footnotes if f.label == "5")  # "Idem, page 73.": its source is shown with it
+    assert five.refers_to == "4" and five.source
+    assert f'(the source of note 4: {escape(five.source)})' in html
+    assert html.count('class="qa-backref"') == len({m.label for m in doc.markers})
+    # the header says where the passage is and leads back
+    assert f"— the passage is on {format_pages(doc.labels_between(start, end))}, marked below" in html
+    assert 'class="qa-back" href="/">← Ask a question about the reading</a>' in html
     # page breaks are shown and no character of the clean text is lost
     assert html.count('class="qa-pagebreak"') == len(doc.pages) - 1
     for p in doc.paragraphs:
@@ -164,7 +175,7 @@ def test_document_view_escapes_hostile_reading(tmp_path):
     doc = read_document(src)
     html = render_document(doc, start=0, end=len(doc.text), hl_start=0, hl_end=5, css="")
     assert "<script>" not in html and "<img" not in html
-    assert check(html).count("<script>alert(1)</script>") == 4  # <title>, heading, body, note
+    assert check(html).count("<script>alert(1)</script>") == 5  # <title>, the header, heading, body, note
 
 
 def test_conversation_latest_first_and_share_link():
@@ -176,7 +187,7 @@ def test_conversation_latest_first_and_share_link():
     assert html.index("second?") < html.index("first &amp; &lt;b&gt;?")
     assert html.count('<details class="qa-earlier">') == 1
     assert 'href="/?q=first+%26+%3Cb%3E%3F"' in html
-    assert f'href="{context_href(p1).replace("&", "&amp;")}"' in html
+    assert f'href="{context_href(p1, "/context", "first & <b>?").replace("&", "&amp;")}"' in html  # the question rides along
     assert "Ask a question" in render_conversation([])
 
 

@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 import re
 import threading
+from html import escape
+from urllib.parse import urlencode
 
 import pytest
 from conftest import ROOT, serving
 from fastapi.testclient import TestClient
+
+from qa.render import context_href, format_pages
 
 QUESTION = "Why would Russia not enter into a conflict with NATO?"
 
@@ -115,6 +119,23 @@ def test_context_view_escapes_and_rejects_unknown(client):
     assert "<script>" not in r.text and "<img" not in r.text and "onerror=&quot;" in r.text
     r = client.get("/context/<script>x</script>")
     assert r.status_code == 404 and "<script>" not in r.text
+    assert "text/html" in r.headers["content-type"] and "There is no reading named “&lt;script&gt;x&lt;/script&gt;”" in r.text
+
+
+def test_context_view_leads_back_to_the_question_and_explains_a_damaged_link(client, web_engine):
+    top = web_engine.ask(QUESTION).passages[0]
+    r = client.get(context_href(top, "/context", QUESTION).split("#")[0])
+    assert r.status_code == 200
+    back = "/?" + urlencode({"q": QUESTION})
+    assert f'<a class="qa-back" href="{escape(back)}">← Back to your question: “{escape(QUESTION)}”</a>' in r.text
+    assert f"the passage is on {format_pages(top.page_labels)}, marked below" in r.text
+    # a link cut short or edited by hand: a page that says so, not FastAPI's JSON
+    r = client.get(f"/context/{top.document}", params={"start": "12x", "end": 40})
+    assert r.status_code == 400 and "text/html" in r.headers["content-type"]
+    assert "This link is damaged" in r.text and "detail" not in r.text
+    # a question in the link is text on the page, never markup
+    r = client.get(f"/context/{top.document}", params={"start": 0, "end": 40, "q": "<b onmouseover=x>hi</b>"})
+    assert "<b onmouseover" not in r.text and "&lt;b onmouseover=x&gt;hi&lt;/b&gt;" in r.text
 
 
 def test_security_headers_and_cors(client, course_site):

@@ -49,20 +49,42 @@ def context_router(watch: ReadingWatch, settings: Settings, context_css: str) ->
     """``/context/<doc_id>`` (the reading with a passage marked) and ``/context-page.png``."""
     router = APIRouter()
 
+    def page(status: int, title: str, text: str, policy: str) -> HTMLResponse:
+        """A short page a student can read (not FastAPI's JSON), with the way back."""
+        return HTMLResponse(
+            f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{context_css}</style></head>'
+            f'<body class="qa-context-page"><main><h1>{escape(title)}</h1><p>{escape(text)}</p>'
+            f'<p><a class="qa-back" href="{escape(home)}">← Ask a question about the readings</a></p></main></body></html>',
+            status_code=status, headers={"Content-Security-Policy": policy},
+        )
+
+    home = (settings.web.public_url.rstrip("/") + "/") if settings.web.public_url else "/"
+
     @router.get("/context/{doc_id:path}", response_class=HTMLResponse)
-    def context(doc_id: str, start: int = 0, end: int = 0, hs: int = 0, he: int = 0) -> HTMLResponse:
+    def context(doc_id: str, start: str = "0", end: str = "0", hs: str = "0", he: str = "0", q: str = "") -> HTMLResponse:
         policy = csp(settings, "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; ")
         doc = watch.engine.documents.get(doc_id)
         if doc is None:
-            return HTMLResponse(
-                f"<!doctype html><title>Not found</title><p>No reading named {escape(doc_id)}.</p>",
-                status_code=404, headers={"Content-Security-Policy": policy},
-            )
+            names = ", ".join(sorted(watch.engine.documents)[:10])
+            return page(404, "Reading not found",
+                        f"There is no reading named “{doc_id}” here (the readings: {names}). The link may be "
+                        "from before the readings changed: ask the question again.", policy)
+        try:
+            offsets = [int(v) for v in (start, end, hs, he)]
+        except ValueError:
+            return page(400, "This link is damaged",
+                        "The link to this passage has lost part of its address (start, end, hs and he are "
+                        "whole numbers). Ask the question again and follow its “Show in context”.", policy)
+
         def image_url(index: int) -> str:
             return "/context-page.png?" + urlencode({"doc": doc_id, "i": index})
 
-        html = render_document(doc, start=start, end=end, hl_start=hs, hl_end=he, css=context_css,
-                               page_image_url=image_url if doc.source_format == "pdf" else None)
+        question = q.strip()[:2000] or None
+        back = home + ("?" + urlencode({"q": question}) if question else "")
+        html = render_document(doc, start=offsets[0], end=offsets[1], hl_start=offsets[2], hl_end=offsets[3],
+                               css=context_css, page_image_url=image_url if doc.source_format == "pdf" else None,
+                               question=question, back_href=back)
         return HTMLResponse(html, headers={"Content-Security-Policy": policy})
 
     @router.get("/context-page.png")
