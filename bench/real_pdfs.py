@@ -114,17 +114,21 @@ def main() -> None:
             out = subprocess.run([sys.executable, str(scorer), str(truth_path), str(inspect)],
                                  capture_output=True, text=True, check=True)
             score = json.loads(out.stdout.strip().splitlines()[-1])
-            arabic = sum(1 for w in truth.get("page_labels", []) if w is not None and w.isdigit())
+            # what answers show: the page's label ("iv"); the scorer compares the integer number,
+            # which for a page in roman numerals is their value
+            label = {p.index: p.label for p in doc.pages}
+            printed = [(i, w) for i, w in enumerate(truth.get("page_labels", [])) if w is not None]
+            shown = sum(label.get(i) == w for i, w in printed)
             rows.append({"name": name, "producer": truth.get("producer") or "", "creator": truth.get("creator") or "",
-                         **score, "arabic_pages": arabic, "cite_their_note": cite_their_note(doc, truth)})
+                         **score, "pages_shown_right": shown, "cite_their_note": cite_their_note(doc, truth)})
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"command": " ".join(sys.argv), "files": rows}, indent=2) + "\n", encoding="utf-8")
     print("| PDF | producer | notes right | markers found, citing their note (false) | printed pages cited as printed "
-          "(arabic) | running heads in the body |\n|---|---|---|---|---|---|")
+          "(by the scorer's number) | running heads in the body |\n|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['name']} | {r['creator'] or r['producer']} | {r['notes_right']} of {r['notes']} | "
               f"{r['cite_their_note']} of {r['markers']} ({r['false_markers']}) | "
-              f"{r['pages_right']} of {r['printed_pages']} ({r['arabic_pages']}) | {r['heads_in_body']} |")
+              f"{r['pages_shown_right']} of {r['printed_pages']} ({r['pages_right']}) | {r['heads_in_body']} |")
 
 
 if __name__ == "__main__":

@@ -140,6 +140,14 @@ class Document(QAModel):
         found = [p.number for p in self.pages if p.start < end and start < p.end]
         return found or [self.page_at(start)]
 
+    def labels_between(self, start: int, end: int) -> list[str]:
+        """What the pages of :meth:`pages_between` print as their numbers ("iv", "12"), in its order."""
+        found = [p.label or str(p.number) for p in self.pages if p.start < end and start < p.end]
+        if found:
+            return found
+        page = next((p for p in self.pages if p.start <= start < p.end), self.pages[-1] if self.pages else None)
+        return [page.label or str(page.number)] if page is not None else ["1"]
+
     def line_at(self, offset: int) -> int:
         i = bisect_right(self.line_map, (offset, 1 << 30)) - 1
         return self.line_map[max(i, 0)][1]
@@ -338,6 +346,10 @@ class AnswerPassage(QAModel):
     document: str
     title: str
     pages: list[int]
+    page_labels: list[str] = Field(
+        default=[], description="The pages' numbers as printed, in the order of pages: \"iv\" where front matter "
+        "counts in roman numerals (pages then holds their value). Cite these.",
+    )
     char_start: int
     char_end: int
     line_start: int

@@ -30,7 +30,7 @@ def render_answer(answer: Answer, console: Console | None = None) -> None:
         meta = Text()
         meta.append(f"\n[{p.rank}] ", style="bold cyan")
         meta.append(_printable(p.document), style="cyan")
-        meta.append(f", {format_pages(p.pages)}, lines {p.line_start}–{p.line_end}, score {p.score:.2f}", style="dim")
+        meta.append(f", {format_pages(p.page_labels or p.pages)}, lines {p.line_start}–{p.line_end}, score {p.score:.2f}", style="dim")
         console.print(meta)
         body = Text(_printable(p.text))
         body.stylize("bold reverse", p.highlight.start, p.highlight.end)

@@ -56,7 +56,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["FORMAT_VERSION", "Index", "IndexManifest", "IndexStore", "Vectors", "corpus_files"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: PDF pages carry their printed labels (front matter "iv")
 
 
 class EmbeddingInfo(QAModel):

@@ -93,6 +93,11 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
                 [("pagebreak",)] if ch == 2 else []) + [("heading", f"Chapter {ch}")] + [
                 ("p", [f"Chapter {ch} makes point {k}.", Note(f"Chapter {ch}, note {k}: its source.", label=str(k)),
                        " " + _COMPACT[k]]) for k in (1, 2)]], {}),
+        # a raised digit that no note of its page answers: a unit's exponent in a footnoted text
+        "exponent": ([("title", "The Basin")] + [
+            ("p", [f"Claim {k} about the basin stands.", Note(f"Survey {k} of the basin."), " " + _COMPACT[k % 5]])
+            for k in range(1, 6)] + [("pagebreak",), ("p", ["The basin holds 40 m", Sup("3"), " of water in spring.",
+                                                               Note("Survey of the spring."), " " + _COMPACT[0]])], {}),
         "heads": (_heads_blocks(), {"header_text": ["Court of Appeals No. 12-345", "Opinion of the Court"],
                                     "header_left": ["Smith v. Jones", "Opinion of the Court"],
                                     "head_page_number": True, "first_page_number": 7}),
@@ -223,6 +228,17 @@ def _hand_pdf(path: Path, texts: list[str], nums: str) -> Path:
     return path
 
 
+def test_a_raised_digit_that_no_note_of_its_page_answers_stays_in_the_text(pdfs):
+    from qa.reading.pdf import read_pdf
+
+    d = read_pdf(pdfs["exponent"])
+    assert [f.label for f in d.footnotes] == ["1", "2", "3", "4", "5", "6"] and not any(f.missing for f in d.footnotes)
+    assert "40 m3 of water" in d.text  # the exponent is text, not marker 3 of page 1's note
+    at = {m.label: d.text[max(0, m.offset - 40):m.offset] for m in d.markers}
+    assert sorted(at, key=int) == ["1", "2", "3", "4", "5", "6"] and at["3"].endswith("Claim 3 about the basin stands.")
+    assert any("raised '3' after 'm'" in w and "no note 3" in w for w in d.warnings)
+
+
 def test_page_labels_are_the_cited_pages(tmp_path):
     from qa.reading.pdf import read_pdf
 
@@ -230,6 +246,28 @@ def test_page_labels_are_the_cited_pages(tmp_path):
     d = read_pdf(_hand_pdf(tmp_path / "labels.pdf", texts, "0 << /S /r >> 2 << /S /D /St 15 >>"))
     assert [(p.number, p.label) for p in d.pages] == [(1, "i"), (2, "ii"), (15, "15"), (16, "16")]
     assert d.pages_between(d.text.index("Chapter one"), d.text.index("Chapter one") + 5) == [15]
+    more = d.text.index("More of the preface")
+    assert d.pages_between(more, more + 5) == [2] and d.labels_between(more, more + 5) == ["ii"]
+
+
+def test_answers_cite_front_matter_by_its_roman_numerals(tmp_path, embedder):
+    """An answer on a page labelled "ii" says "p. ii", in the Answer (page_labels) and on the card."""
+    from qa.config import Settings
+    from qa.engine import Engine
+    from qa.render import render_passage
+
+    texts = ["The preface thanks the archivists of Belgrade.", "The preface explains the method of the survey.",
+             "Chapter one describes the harbour in winter.", "The harbour freezes in January."]
+    (tmp_path / "corpus").mkdir()
+    _hand_pdf(tmp_path / "corpus" / "book.pdf", texts, "0 << /S /r >> 2 << /S /D /St 15 >>")
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", backend="torch")
+    engine = Engine.from_settings(settings, embedder=embedder)
+    top = engine.ask("What does the preface explain?").passages[0]
+    assert "method of the survey" in top.highlight.text
+    shown = {1: "i", 2: "ii", 15: "15", 16: "16"}
+    assert 2 in top.pages and top.page_labels == [shown[n] for n in top.pages]
+    card = render_passage(top)
+    assert f"p. {top.page_labels[0]}" in card and ("p. ii" in card or "pp. i–" in card)
 
 
 @pytest.fixture(scope="session")

@@ -151,6 +151,15 @@ def _markers_to_their_notes(doc: Any, truth: dict) -> int:
     return right
 
 
+def _pages_shown_as_printed(doc: Any, truth: dict) -> tuple[int, int]:
+    """(right, printed): of the truth's printed pages, how many an answer cites as printed, by
+    the page's label ("iv" for front matter; the shared scorer compares the integer ``number``,
+    which for a roman page is the numeral's value)."""
+    label = {p.index: p.label for p in doc.pages}
+    printed = [(i, w) for i, w in enumerate(truth["page_labels"]) if w is not None]
+    return sum(label.get(i) == w for i, w in printed), len(printed)
+
+
 def test_a_docbook_standard_by_apache_fop_whose_note_numbering_restarts(tmp_path):
     """FHS 3.0: notes 1-20, 1-17, 1-10 by chapter; /PageLabels "1", "2" on an unnumbered cover,
     then i-v, then 1-43 as printed; each chapter's title as its running head."""
@@ -158,7 +167,8 @@ def test_a_docbook_standard_by_apache_fop_whose_note_numbering_restarts(tmp_path
     assert s["notes_right"] == s["notes"] == 47 and s["false_markers"] == 0 and s["heads_in_body"] == 0
     # two markers the line break carried alone to the next line's start ("installed:" / "3")
     assert _markers_to_their_notes(doc, json.loads((DEBIAN / "fhs30.truth.json").read_text())) == 47
-    assert s["pages_right"] == 43  # every arabic printed page (roman ones are cited by position)
+    assert s["pages_right"] == 43  # every arabic printed page (the scorer compares numbers)
+    assert _pages_shown_as_printed(doc, json.loads((DEBIAN / "fhs30.truth.json").read_text())) == (48, 48)  # i-v too
     # each chapter's marker 1 cites its own chapter's note 1
     ones = [m for m in doc.markers if m.label == "1"]
     firsts = [n["first_words"] for n in json.loads((DEBIAN / "fhs30.truth.json").read_text())["notes"]
@@ -170,9 +180,11 @@ def test_a_docbook_standard_by_apache_fop_whose_note_numbering_restarts(tmp_path
 
 def test_a_groff_paper_whose_notes_a_size_bug_sets_like_the_body(tmp_path):
     """Labels "1." on the baseline under a short rule; notes 4 and 5 partly at body size."""
-    s, _ = _score_debian("groffpdfmark", tmp_path)
+    s, doc = _score_debian("groffpdfmark", tmp_path)
     assert s["notes_right"] == s["notes"] == 5 and s["markers_right"] == 5 and s["false_markers"] == 0
-    assert s["pages_right"] == s["printed_pages"] - 1 and s["heads_in_body"] == 0  # all but page "i"
+    assert s["pages_right"] == s["printed_pages"] - 1 and s["heads_in_body"] == 0  # all but page "i" by number
+    # "-i-" alone at the foot of the contents, then "-2-": the contents cite "p. i"
+    assert _pages_shown_as_printed(doc, json.loads((DEBIAN / "groffpdfmark.truth.json").read_text())) == (15, 15)
 
 
 def test_latex_guides_by_pdftex_and_luatex(tmp_path):
@@ -182,8 +194,10 @@ def test_latex_guides_by_pdftex_and_luatex(tmp_path):
     # note 39 too, whose marker is in note 38: its link reaches the next line, within the marker's own box
     assert s["notes_right"] == s["notes"] == 41 and s["false_markers"] == 0 and s["heads_in_body"] == 0
     assert s["pages_right"] == s["printed_pages"] == 48  # two blank pages that print only their number too
-    t, _ = _score_debian("texnutshell", tmp_path)
+    t, tdoc = _score_debian("texnutshell", tmp_path)
     assert t["notes_right"] == t["markers_right"] == 19 and t["pages_right"] == t["printed_pages"] == 29
+    # "1.2²" on a page with no note 2 is an exponent: text, not a marker
+    assert t["false_markers"] == 0 and "1.22 = 1.44" in " ".join(tdoc.text.split())
 
 
 def test_markers_on_the_baseline_and_page_numbers_before_the_page_count(tmp_path):
@@ -194,7 +208,8 @@ def test_markers_on_the_baseline_and_page_numbers_before_the_page_count(tmp_path
     s, doc = _score_debian("maintguide", tmp_path)
     assert s["notes_right"] == s["notes"] == 100 and s["false_markers"] == 0
     assert _markers_to_their_notes(doc, json.loads((DEBIAN / "maintguide.truth.json").read_text())) == 100
-    assert s["pages_right"] == 57 and s["heads_in_body"] == 0  # every arabic page; roman i-vi by position
+    assert s["pages_right"] == 57 and s["heads_in_body"] == 0  # every arabic page; roman i-vi by label:
+    assert _pages_shown_as_printed(doc, json.loads((DEBIAN / "maintguide.truth.json").read_text())) == (62, 62)
 
 
 def test_a_two_column_article_with_notes_under_each_column(tmp_path):
@@ -207,7 +222,8 @@ def test_a_two_column_article_with_notes_under_each_column(tmp_path):
     assert s["notes_right"] == s["notes"] == 7 and s["false_markers"] == 0
     assert _markers_to_their_notes(doc, truth) == 7
     assert s["heads_in_body"] == 0
-    assert s["pages_right"] == 5  # every arabic printed page; "i", "ii" (and "Draft 1, Rev. 2 / i") by position
+    assert s["pages_right"] == 5  # every arabic printed page; "i", "ii" (and "Draft 1, Rev. 2 / i") by label:
+    assert _pages_shown_as_printed(doc, truth) == (8, 8)
     by_page: dict[int, list[str]] = {}
     for n in truth["notes"]:
         by_page.setdefault(n["page"], []).append(n["label"])
@@ -236,4 +252,5 @@ def test_word_documents_saved_as_pdf_by_libreoffice(tmp_path):
     s, doc, truth = _kept_pdf("parentinv", tmp_path)
     assert s["notes_right"] == s["notes"] == 5 and s["false_markers"] == 0
     assert _markers_to_their_notes(doc, truth) == 5
-    assert s["pages_right"] == 55 and s["heads_in_body"] == 0  # every arabic page; i-v by position
+    assert s["pages_right"] == 55 and s["heads_in_body"] == 0  # every arabic page; i-v by label (no /PageLabels):
+    assert _pages_shown_as_printed(doc, truth) == (60, 60)

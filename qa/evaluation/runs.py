@@ -37,7 +37,7 @@ def result_rows(
             "id": q.id, "question": q.question, "answered": a.answered, "rank": v["rank"] if v else None,
             "highlight_ok": v["highlight_ok"] if v else None, "citation_ok": v["citation_ok"] if v else None,
             "top_score": top.score if top else None, "top_passage": top.passage_id if top else None,
-            "pages": format_pages(top.pages) if top else "", "highlight": top.highlight.text if top else "",
+            "pages": format_pages(top.page_labels or top.pages) if top else "", "highlight": top.highlight.text if top else "",
             "took_ms": a.took_ms, "error": a.error,
             "answerable": q.answerable, "miss": is_miss(v) if v else a.error is not None,
         })

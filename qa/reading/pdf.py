@@ -20,7 +20,10 @@ this reader goes by layout only, never by one document's words or by bare digits
 * **Running heads and page numbers** are the top and bottom lines of pages that repeat from
   page to page (digits aside) or hold only a number; they are kept out of the text and reported
   as artefacts. A page is cited by its /PageLabels entry, else by the printed page number when
-  those numbers follow the pages, else by its position.
+  those numbers follow the pages, else by its position. Front matter in roman numerals is
+  cited as printed ("p. iv"): the page's label holds the numeral, its number their value.
+* A raised label that no note of its page (or the next) answers, in a reading whose markers
+  nearly all find theirs, is an exponent ("I² = 99%"), kept in the text with a warning.
 * The title is the first page's largest text; a heading is a line larger or bolder than the
   body. Paragraphs break where a line ending a sentence is followed by a larger gap, an indent
   or a short line, and join across pages and columns when a sentence runs on.
@@ -297,7 +300,7 @@ class _Page:
     foot: list[_PLine] = field(default_factory=list)
     notes: list[_PLine] = field(default_factory=list)
     body: list[_PLine] = field(default_factory=list)
-    printed: int | None = None
+    printed: str | None = None  # the page number printed on it: "12", or "iv" in front matter
     images: int = 0
     starts: dict[int, str] = field(default_factory=dict)  # line no -> the label a link says opens a note there
     columns: list[float] = field(default_factory=list)  # left edges of columns with notes of their own
@@ -369,6 +372,7 @@ def _shape(line: _PLine) -> str:
 HEAD_BAND = 0.30  # running heads and feet lie in the top and bottom 30% of the page (a tall top margin pushes a
 NUMBER_BAND = 0.15  # three-line head past 15%); a bare page number only in the outer 15%, where headings rarely sit
 _EDGE_NUMBER = re.compile(r"^(\d{1,4})\s+\S|\S\s+(\d{1,4})$")
+_EDGE_ROMAN = re.compile(r"^([ivxlc]{1,7})\s+\S|\S\s+([ivxlc]{1,7})$")  # lower case only: "Part II" is a title
 _OF_TOTAL = re.compile(r"(?:^|\s)(\d{1,4})\s*(?:/|of)\s*\d{1,4}$", re.IGNORECASE)  # "3 / 57", "Page 3 of 57"
 
 
@@ -425,20 +429,27 @@ def _margins(pages: list[_Page], artefacts: list[Artefact]) -> None:
                     head_rule[p.index] = top
                 break
 
-    def is_number(line: _PLine) -> int | None:
+    def is_number(line: _PLine) -> str | None:
+        """The line's text when it is a page number alone ("12", "- iv -"), "" when it is a
+        number that cannot be a page's ("MMMM"), else None."""
         text, _ = line.text()
         m = _NUMBER_ONLY.match(" ".join(text.split()))
-        return int(m.group(1)) if m and m.group(1).isdigit() else (0 if m else None)
+        if not m:
+            return None
+        return m.group(1) if m.group(1).isdigit() or roman_value(m.group(1)) else ""
 
-    def edge_number(line: _PLine) -> int | None:
-        """The page number printed at either end of a running head ("2 TARRANT v. HERRMANN"),
-        or before the page count ("Guide 3 / 57")."""
+    def edge_number(line: _PLine) -> str | None:
+        """The page number printed at either end of a running head ("2 TARRANT v. HERRMANN",
+        "Guide iii"), or before the page count ("Guide 3 / 57")."""
         text = " ".join(line.text()[0].split())
         of = _OF_TOTAL.search(text)
         if of:
-            return int(of.group(1))
+            return of.group(1)
         m = _EDGE_NUMBER.search(text)
-        return int(m.group(1) or m.group(2)) if m else None
+        if m:
+            return m.group(1) or m.group(2)
+        m = _EDGE_ROMAN.search(text)  # front matter's lower-case numerals ("Draft 1, Rev. 2 / ii")
+        return (m.group(1) or m.group(2)) if m and roman_value(m.group(1) or m.group(2)) else None
 
     def opens_note(line: _PLine, marked: set[str]) -> bool:
         """A line that opens with a label the page's body marks is a note, however alike the
@@ -903,7 +914,7 @@ def read_pdf(
         for note_line in n.lines:
             note_line.page = numbers[note_line.page]
     drop_hyphen = _hyphen_rule(pages)
-    blocks, marker_pages = _body_blocks(pages, numbers, body_size, drop_hyphen)
+    blocks, marker_pages = _body_blocks(pages, numbers, body_size, drop_hyphen, _unnoted(pages, notes, warnings))
     for p in pages:  # the words are in the blocks and notes now: their memory serves the document
         p.lines, p.body, p.notes, p.head, p.foot = [], [], [], [], []
     builder, title, headings = emit(blocks, doc_id)
@@ -913,10 +924,10 @@ def read_pdf(
         warnings=warnings, last_line=no, source_format="pdf",
     )
     by_number = {numbers[p.index]: p for p in pages}
-    cite = {numbers[p.index]: cited[p.index] for p in pages}
+    cite = {numbers[p.index]: cited[p.index][0] for p in pages}
     fixed = [
         pg.model_copy(update={"number": cite[pg.number],
-                              "label": by_number[pg.number].label or str(cite[pg.number]),
+                              "label": cited[by_number[pg.number].index][1],
                               "index": by_number[pg.number].index,
                               "width": round(by_number[pg.number].width, 1),
                               "height": round(by_number[pg.number].height, 1)})
@@ -931,8 +942,8 @@ def read_pdf(
             nxt = next((pg for pg in fixed if pg.index is not None and pg.index > p.index), None)
             at = nxt.start if nxt is not None else doc.body_end
             line = nxt.line_start if nxt is not None else fixed[-1].line_end
-            fixed.append(Page(number=cited[p.index], start=at, end=at, line_start=line, line_end=line,
-                              label=p.label or str(cited[p.index]), index=p.index,
+            fixed.append(Page(number=cited[p.index][0], start=at, end=at, line_start=line, line_end=line,
+                              label=cited[p.index][1], index=p.index,
                               width=round(p.width, 1), height=round(p.height, 1)))
     fixed.sort(key=lambda pg: (pg.start, pg.index if pg.index is not None else -1))
     paragraphs = [para.model_copy(update={"pages": list(dict.fromkeys(cite.get(x, x) for x in para.pages))})
@@ -942,40 +953,80 @@ def read_pdf(
     return doc.model_copy(update={"pages": fixed, "paragraphs": paragraphs, "footnotes": footnotes})
 
 
-def _page_numbers(pages: list[_Page], warnings: list[str]) -> dict[int, int]:
-    """Page index -> the number answers cite (module docstring): the PDF's page labels; else the
-    printed numbers, where they follow the pages in runs (a numbering may restart: a syllabus
-    1-4, then an opinion 1-24), each run carried over the unnumbered pages after it (and the
-    first one back over those before it, down to 1); else the position."""
+_ROMAN = (("m", 1000), ("cm", 900), ("d", 500), ("cd", 400), ("c", 100), ("xc", 90), ("l", 50), ("xl", 40),
+          ("x", 10), ("ix", 9), ("v", 5), ("iv", 4), ("i", 1))
+
+
+def roman(n: int) -> str:
+    out = ""
+    for letters, value in _ROMAN:
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
+
+
+def roman_value(text: str) -> int | None:
+    """The value of a roman numeral written as numerals are ("xiv"; not "iiii" or "ic"), else None."""
+    low = text.lower()
+    if not low or low.strip("ivxlcdm"):
+        return None
+    n, rest = 0, low
+    for letters, value in _ROMAN:
+        while rest.startswith(letters):
+            n, rest = n + value, rest[len(letters):]
+    return n if not rest and roman(n) == low and text in (low, low.upper()) else None
+
+
+def _page_numbers(pages: list[_Page], warnings: list[str]) -> dict[int, tuple[int, str]]:
+    """Page index -> the number answers cite (module docstring) and the label they show: the
+    PDF's page labels; else the printed numbers, where they follow the pages in runs (a numbering
+    may restart: a syllabus 1-4, then an opinion 1-24; front matter i-v, then a text from 1),
+    each run carried over the unnumbered pages after it (and the first one back over those before
+    it, down to 1); else the position. A page in roman numbers shows them ("p. iv") and its
+    number is their value."""
     if any(p.label for p in pages):
-        numbers = {p.index: int(p.label) if p.label and p.label.isdigit() else p.index + 1 for p in pages}
+        def value(label: str | None, index: int) -> int:
+            if label and label.isdigit():
+                return int(label)
+            return roman_value(label or "") or index + 1
+        labels = {p.index: p.label or str(p.index + 1) for p in pages}
         # labels that repeat are still the document's own when the pages print them (a cover
         # labelled "1", "2" before front matter i-v and a text numbered from 1 again)
-        printed = [(p.label, p.printed) for p in pages if p.printed and p.label and p.label.isdigit()]
-        agree = sum(int(a) == b for a, b in printed)  # nearly all: a stray number may pass for a page's
-        if len(set(numbers.values())) == len(numbers) or (printed and agree >= 0.9 * len(printed)):
-            return numbers
+        printed = [(p.label, p.printed) for p in pages if p.printed and p.label]
+        agree = sum(a.lower() == b.lower() for a, b in printed)  # nearly all: a stray number may pass for a page's
+        if len(set(labels.values())) == len(labels) or (printed and agree >= 0.9 * len(printed)):
+            return {i: (value(label, i), label) for i, label in labels.items()}
         warnings.append("the PDF's page labels do not give every page its own number, nor match the numbers "
                         "printed on the pages: pages are cited by position")
-        return {p.index: p.index + 1 for p in pages}
-    runs: list[list[int]] = []  # [first index, last index, shift, count]
+        return {p.index: (p.index + 1, str(p.index + 1)) for p in pages}
+    runs: list[list[int]] = []  # [first index, last index, shift, count, roman]
     for p in pages:
-        if p.printed:
-            shift = p.printed - p.index
-            if runs and runs[-1][2] == shift:
-                runs[-1][1], runs[-1][3] = p.index, runs[-1][3] + 1
-            else:
-                runs.append([p.index, p.index, shift, 1])
-    runs = [r for r in runs if r[3] >= 2 or len(pages) == 1]
+        if not p.printed:
+            continue
+        is_roman = not p.printed.isdigit()
+        number = roman_value(p.printed) if is_roman else int(p.printed)
+        if not number:
+            continue
+        shift = number - p.index
+        if runs and runs[-1][2] == shift and runs[-1][4] == is_roman:
+            runs[-1][1], runs[-1][3] = p.index, runs[-1][3] + 1
+        else:
+            runs.append([p.index, p.index, shift, 1, is_roman])
+    # a lone arabic number may be a stray one (a table's, a list's); a lone numeral in the margin
+    # that reads as a page's ("- i -" under a table of contents) is front matter's
+    runs = [r for r in runs if r[3] >= 2 or r[4] or len(pages) == 1]
     if not runs:
-        return {p.index: p.index + 1 for p in pages}
+        return {p.index: (p.index + 1, str(p.index + 1)) for p in pages}
     out = {}
     for p in pages:
         run = next((r for r in reversed(runs) if r[0] <= p.index), None)
         if run is None:  # before the first run: carried back while it stays >= 1
             run = runs[0]
         number = p.index + run[2]
-        out[p.index] = number if number >= 1 else p.index + 1
+        if number < 1:
+            out[p.index] = (p.index + 1, str(p.index + 1))
+        else:
+            out[p.index] = (number, roman(number) if run[4] else str(number))
     return out
 
 
@@ -993,8 +1044,37 @@ def _columns(p: _Page, warnings: list[str]) -> None:
         warnings.append(f"page {p.index + 1} has text in columns ({side} lines side by side); read column by column")
 
 
+def _unnoted(pages: list[_Page], notes: list[Any], warnings: list[str]) -> set[tuple[int, int]]:
+    """(line no, word) of raised labels that are no markers: in a reading whose markers nearly
+    all (four in five) find a note of theirs on their page or the next, a raised label that
+    finds none, and that no link or other evidence makes a marker, is an exponent or a unit
+    ("I² = 99%", "40 m³"), kept in the text. A reading with endnotes, or too few markers to
+    tell, keeps them all."""
+    on: dict[int, set[str]] = {}
+    for n in notes:
+        on.setdefault(n.page - 1, set()).add(n.label)  # n.page is the position here (1-based): cited at the end
+    found = [(p, ln, i) for p in pages for ln in p.body for i in _markers(ln)]
+
+    def noted(p: _Page, label: str) -> bool:
+        return label in on.get(p.index, ()) or label in on.get(p.index + 1, ())
+
+    if len(found) < 5 or sum(noted(p, ln.words[i].text.rstrip(".)")) for p, ln, i in found) < 0.8 * len(found):
+        return set()
+    out = set()
+    for p, ln, i in found:
+        w = ln.words[i]
+        label = w.text.rstrip(".)")
+        if w.link is None and not w.evident and not noted(p, label):
+            out.add((ln.no, i))
+            before = ln.words[i - 1].text if i > 0 else ""
+            warnings.append(f"page {p.index + 1}: a raised '{label}' after '{before[-20:]}' is read as text, not as "
+                            f"a marker: no note {label} stands on that page or the next")
+    return out
+
+
 def _body_blocks(
-    pages: list[_Page], numbers: dict[int, int], body_size: float, drop_hyphen: Callable[[str, str], bool]
+    pages: list[_Page], numbers: dict[int, int], body_size: float, drop_hyphen: Callable[[str, str], bool],
+    unnoted: set[tuple[int, int]] | None = None,
 ) -> tuple[list[Block], dict[str, int]]:
     blocks: list[Block] = []
     marker_pages: dict[str, int] = {}
@@ -1011,7 +1091,7 @@ def _body_blocks(
             right = max(ln.x1 for ln in p.body if ln.size >= 0.95 * body_size) if any(
                 ln.size >= 0.95 * body_size for ln in p.body) else max(ln.x1 for ln in p.body)
         for ln in p.body:
-            skip = _markers(ln)
+            skip = {i for i in _markers(ln) if unnoted is None or (ln.no, i) not in unnoted}
             text, marks = ln.text(skip)
             page_no = numbers[p.index]
             for label, _off in marks:
