@@ -80,12 +80,15 @@ def _marker_tag(label: str) -> str:
     return f'<sup class="qa-marker" title="note {lab}">{lab}</sup>'
 
 
-def render_passage_text(p: AnswerPassage) -> str:
-    """The passage text, escaped, with the highlight in <mark> and markers as <sup>."""
+def render_passage_text(p: AnswerPassage, *, weak: bool = False) -> str:
+    """The passage text, escaped, with the highlight in <mark> and markers as <sup>. ``weak``:
+    the passage scores under the answer threshold, and its best sentence is marked faintly, not
+    like an answer."""
     h = p.highlight
+    mark = '<mark class="qa-highlight qa-weak">' if weak else '<mark class="qa-highlight">'
     return markup(
         p.text,
-        [(h.start, h.end, '<mark class="qa-highlight">', "</mark>")],
+        [(h.start, h.end, mark, "</mark>")],
         [(m.offset, _marker_tag(m.label)) for m in p.markers],
     )
 
@@ -103,8 +106,30 @@ def context_href(p: AnswerPassage, base: str = "/context", question: str | None 
     return f"{base}/{quote(p.document, safe='')}?{query}#passage"
 
 
+def quote_with_page(p: AnswerPassage) -> str:
+    """The highlighted sentence as a student quotes it: “…” (Title, p. 4, n. 1)."""
+    where = format_pages(p.page_labels or p.pages)
+    note = f", n. {p.highlight.note}" if p.highlight.note else ""
+    return f"“{' '.join(p.highlight.text.split())}” ({p.title}, {where}{note})"
+
+
+def citation(p: AnswerPassage) -> str:
+    """The passage cited: Title, p. 4, n. 1 (the note that answers, when one does)."""
+    note = f", n. {p.highlight.note}" if p.highlight.note else ""
+    return f"{p.title}, {format_pages(p.page_labels or p.pages)}{note}."
+
+
+def _copy_button(text: str, label: str, what: str) -> str:
+    """A button that copies ``text`` (qa/web/static/copy.js; hidden where that script does not run)."""
+    return (f'<button type="button" class="qa-copy" data-copy="{escape(text, quote=True)}" '
+            f'aria-label="{escape(what)}">{escape(label)}</button>')
+
+
 def render_passage(p: AnswerPassage, *, threshold: float = DEFAULT_ANSWER_THRESHOLD, context_base: str | None = None,
-                   question: str | None = None) -> str:
+                   question: str | None = None, best: bool = False, weak: bool | None = None) -> str:
+    """A passage card. ``best``: the answer, shown first and marked so. ``weak`` (by default:
+    the passage scores under ``threshold``): its sentence is marked faintly, not like an answer."""
+    weak = p.score < threshold if weak is None else weak
     notes = []
     for c in p.citations:
         label = escape(c.label)
@@ -115,8 +140,9 @@ def render_passage(p: AnswerPassage, *, threshold: float = DEFAULT_ANSWER_THRESH
             if c.source:
                 body += f' <span class="qa-source">→ {escape(c.source)}</span>'
         if c.label == p.highlight.note and not c.missing:
+            mark = '<mark class="qa-highlight qa-weak">' if weak else '<mark class="qa-highlight">'
             notes.append(f'<li value="{label}" data-label="{label}" class="qa-note-answer">'
-                         f'<span class="qa-note-label">{label}</span> <mark class="qa-highlight">{body}</mark></li>')
+                         f'<span class="qa-note-label">{label}</span> {mark}{body}</mark></li>')
             continue
         notes.append(f'<li value="{label}" data-label="{label}"><span class="qa-note-label">{label}</span> {body}</li>')
     notes_html = (
@@ -129,14 +155,19 @@ def render_passage(p: AnswerPassage, *, threshold: float = DEFAULT_ANSWER_THRESH
             f'rel="noopener">Show in context<span class="qa-sr-only"> (opens in a new tab)</span>'
             f'<span class="qa-newtab" aria-hidden="true" title="Opens in a new tab"> ↗</span></a>'
         )
+    cls = "qa-passage qa-best" if best else ("qa-passage qa-weak-passage" if weak else "qa-passage")
+    what = "The answer" if best else f"Passage {p.rank}"
+    badge = '<span class="qa-best-label">Answer</span> ' if best else ""
     return (
-        f'<article class="qa-passage" data-passage-id="{escape(p.passage_id)}" '
-        f'aria-label="Passage {p.rank}, {escape(format_pages(p.page_labels or p.pages))}">'
-        f'<header><span class="qa-rank">{p.rank}</span> '
+        f'<article class="{cls}" data-passage-id="{escape(p.passage_id)}" '
+        f'aria-label="{what}, {escape(format_pages(p.page_labels or p.pages))}">'
+        f'<header>{badge}<span class="qa-rank">{p.rank}</span> '
         f'<span class="qa-doc">{escape(p.title)}</span>, '
         f'<span class="qa-pages">{escape(format_pages(p.page_labels or p.pages))}</span> '
         f'<span class="qa-relevance">{relevance_label(p.score, threshold)}</span>{link}</header>'
-        f'<p class="qa-text">{render_passage_text(p)}</p>{notes_html}</article>'
+        f'<p class="qa-text">{render_passage_text(p, weak=weak)}</p>{notes_html}'
+        f'<div class="qa-tools">{_copy_button(quote_with_page(p), "Copy quote", f"Copy the quote with its page, passage {p.rank}")}'
+        f'{_copy_button(citation(p), "Copy citation", f"Copy the citation, passage {p.rank}")}</div></article>'
     )
 
 
@@ -171,8 +202,18 @@ def render_answer(answer: Answer, *, threshold: float = DEFAULT_ANSWER_THRESHOLD
         parts.append(
             f'<div class="qa-noanswer" role="status">{escape(answer.message or "The text does not seem to answer this.")}</div>'
         )
-    parts.extend(render_passage(p, threshold=threshold, context_base=context_base, question=answer.question)
-                 for p in answer.passages)
+    # where the text does not answer, no sentence looks like an answer, however close its passage
+    cards = [render_passage(p, threshold=threshold, context_base=context_base, question=answer.question,
+                            best=answer.answered and k == 0, weak=None if answer.answered else True)
+             for k, p in enumerate(answer.passages)]
+    if answer.answered:  # one clear answer, then the rest as further evidence
+        parts.append(cards[0])
+        if len(cards) > 1:
+            parts.append('<section class="qa-further" aria-label="Further evidence"><h4 class="qa-further-head">'
+                         f'Further evidence</h4>{"".join(cards[1:])}</section>')
+    elif cards:
+        parts.append('<section class="qa-further" aria-label="Closest passages"><h4 class="qa-further-head">'
+                     f'The closest passages</h4>{"".join(cards)}</section>')
     cls = "qa-answer" if answer.answered else "qa-answer qa-unanswered"
     return f'<section class="{cls}">{"".join(parts)}</section>'
 
@@ -185,7 +226,8 @@ def render_turn(
     share = ""
     if share_base is not None and not answer.error:
         href = f"{share_base}?{urlencode({'q': answer.question})}"
-        share = f' <a class="qa-share" href="{escape(href)}">Link to this question</a>'
+        share = (f' <a class="qa-share" href="{escape(href)}">Link to this question</a> '
+                 f'{_copy_button(href, "Copy link", "Copy the link to this question")}')
     return (
         f'<div class="qa-turn"><h3 class="qa-question"><span class="qa-you">Question:</span> '
         f"{escape(answer.question)}</h3>{share}"

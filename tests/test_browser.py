@@ -189,6 +189,22 @@ def test_not_answered_looks_different_and_still_offers_passages(page, live_url):
     notice.wait_for(timeout=TIMEOUT)
     assert "does not seem to answer" in notice.inner_text()
     assert page.locator("#qa-conversation article.qa-passage").count() >= 1
+    # no card is the answer, and no sentence carries the answer's bright highlight
+    conv = page.locator("#qa-conversation")
+    assert conv.locator(".qa-best").count() == 0 and "The closest passages" in conv.inner_text()
+    marks = conv.locator("mark.qa-highlight")
+    assert marks.count() >= 1 and marks.count() == conv.locator("mark.qa-weak").count()
+    assert marks.first.evaluate("m => getComputedStyle(m).backgroundColor") == "rgba(0, 0, 0, 0)"
+    shot(page, "not-answered.png")
+    # an answer: one card marked as the answer, highlighted brightly, the rest below as further evidence
+    ask_main(page, QUESTION)
+    best = page.locator("#qa-conversation .qa-turn").first.locator("article.qa-best")
+    best.wait_for(timeout=TIMEOUT)
+    assert best.locator(".qa-best-label").inner_text() == "Answer"
+    assert best.locator("mark.qa-highlight").evaluate("m => getComputedStyle(m).backgroundColor") == "rgb(253, 230, 138)"
+    turn = page.locator("#qa-conversation .qa-turn").first
+    assert turn.locator(".qa-further-head").inner_text() == "Further evidence"
+    assert turn.locator("article.qa-passage").first.get_attribute("class") == "qa-passage qa-best"
 
 
 def test_keyboard_only_labels_and_conversation(page, live_url):
@@ -334,3 +350,85 @@ def test_evaluation_tab_refuses_too_many_questions(page, live_url, web_app, tmp_
     page.locator("#qa-eval-file input[type=file]").set_input_files(str(qfile))
     page.locator("#qa-eval-run").click()
     page.get_by_text(f"the limit here is {limit}").first.wait_for(timeout=TIMEOUT)
+
+
+def test_copy_the_quote_with_its_page_the_citation_and_the_link(browser, live_url):
+    context = browser.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_url)
+    try:
+        pg = context.new_page()
+        pg.goto(live_url + "/")
+        ask_main(pg, QUESTION)
+        card = pg.locator("#qa-conversation article.qa-best")
+        card.wait_for(timeout=TIMEOUT)
+        sentence = " ".join(card.locator("mark.qa-highlight").first.inner_text().split())
+        where = card.locator(".qa-pages").inner_text()
+        title = card.locator(".qa-doc").inner_text()
+        button = card.get_by_role("button", name=re.compile("^Copy the quote"))
+        button.click()
+        assert button.inner_text() == "Copied ✓"
+        assert pg.evaluate("navigator.clipboard.readText()") == f"“{sentence}” ({title}, {where})"
+        assert pg.locator("[role=status][aria-live=polite]").last.inner_text(timeout=TIMEOUT) == "Copied to the clipboard"
+        card.get_by_role("button", name=re.compile("^Copy the citation")).click()
+        assert pg.evaluate("navigator.clipboard.readText()") == f"{title}, {where}."
+        pg.get_by_role("button", name="Copy the link to this question").first.click()
+        link = pg.evaluate("navigator.clipboard.readText()")
+        assert link == pg.locator(".qa-share").first.get_attribute("href") and link.startswith(f"{live_url}/?q=")
+        shot(pg, "copy-buttons.png")
+        pg.wait_for_timeout(2200)
+        assert button.inner_text() == "Copy quote"  # the label comes back
+    finally:
+        context.close()
+
+
+def test_the_conversation_is_kept_in_the_browser_over_a_reload_a_new_tab_and_a_shared_link(page, live_url):
+    second = "Who designed the Plan Z-4?"
+    page.goto(live_url + "/")
+    ask_main(page, QUESTION)
+    page.locator("#qa-conversation article.qa-best").first.wait_for(timeout=TIMEOUT)
+    ask_main(page, second)
+    page.locator("#qa-conversation details.qa-earlier").first.wait_for(state="attached", timeout=TIMEOUT)
+
+    def questions(pg) -> list[str]:
+        pg.locator("#qa-conversation details.qa-earlier").first.wait_for(state="attached", timeout=TIMEOUT)
+        return [t.replace("Question:", "").strip() for t in pg.locator("#qa-conversation .qa-question").all_text_contents()]
+
+    # only the questions are kept, in this browser's storage
+    assert page.evaluate("JSON.parse(localStorage.getItem('essay-qa:questions'))") == [QUESTION, second]
+    page.reload()
+    assert questions(page) == [second, QUESTION]  # newest first, each asked once
+    other = page.context.new_page()  # a new tab of the same browser
+    other.goto(live_url + "/")
+    assert questions(other) == [second, QUESTION]
+    # the page's own share link, opened in the new tab: the conversation stays, the question joins it
+    other.goto(page.locator(".qa-share").last.get_attribute("href") or "")
+    other.wait_for_function(
+        "() => document.querySelectorAll('#qa-conversation .qa-question').length === 3", timeout=TIMEOUT)
+    assert questions(other) == [QUESTION, second, QUESTION]
+    # clearing forgets it: a reload starts empty (the address no longer asks)
+    other.goto(live_url + "/")
+    other.get_by_role("button", name="Clear conversation").click()
+    other.wait_for_function("() => localStorage.getItem('essay-qa:questions') === null", timeout=TIMEOUT)
+    other.reload()
+    other.locator("#qa-conversation").wait_for(timeout=TIMEOUT)
+    other.wait_for_timeout(1500)
+    assert other.locator("#qa-conversation .qa-question").count() == 0
+    # a stored value that is not a list of questions is ignored, not an error
+    other.evaluate("localStorage.setItem('essay-qa:questions', '{\"x\": 1}')")
+    other.reload()
+    ask_main(other, second)
+    other.locator("#qa-conversation article.qa-best").first.wait_for(timeout=TIMEOUT)
+    assert other.evaluate("JSON.parse(localStorage.getItem('essay-qa:questions'))") == [second]
+
+
+def test_a_mistyped_doc_in_the_embed_is_said_when_the_widget_loads(page, live_url):
+    page.goto(live_url + "/widget/?doc=serbia-russia-kosovoo")
+    notice = page.locator("#qa-answer .qa-error")
+    notice.wait_for(timeout=TIMEOUT)
+    text = notice.inner_text()
+    assert "serbia-russia-kosovoo" in text and "which is not here" in text and "serbia-russia-kosovo" in text
+    assert page.evaluate("document.body.classList.contains('dark') || !!document.querySelector('.dark')") is False
+    box = page.get_by_label("Ask the reading")
+    box.fill(QUESTION)
+    box.press("Enter")
+    page.locator("#qa-answer mark.qa-highlight").first.wait_for(timeout=TIMEOUT)  # still answers, from all readings

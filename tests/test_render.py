@@ -63,7 +63,7 @@ def test_pages():
 def test_real_answer_renders(essay_engine):
     a = essay_engine.ask("Who designed the Plan Z-4?")
     html = render_answer(a)
-    assert html.count('<article class="qa-passage"') == 5
+    assert html.count('<article class="qa-passage') == 5 and html.count('<article class="qa-passage qa-best"') == 1
     assert '<mark class="qa-highlight">' in html and 'title="note 1"' in html
 
 
@@ -210,3 +210,20 @@ def test_results_csv_cells_never_start_a_formula(start):
     assert cells and all(not c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells), cells
     assert rows[1][1] == "'" + evil  # the text itself is kept, behind an apostrophe
     assert float(rows[1][rows[0].index("took_ms")]) == 1.0  # numbers stay numbers
+
+
+def test_one_clear_answer_then_further_evidence_and_weak_passages_marked_faintly():
+    strong = passage("Belgrade is the capital.", (0, 24))
+    weak = passage("Serbs could be scattered worldwide.", (0, 35)).model_copy(update={"rank": 2, "score": 0.12})
+    html = render_answer(Answer(question="q", answered=True, passages=[strong, weak], took_ms=1.0))
+    check(html)
+    assert html.count('class="qa-passage qa-best"') == 1 and html.index("qa-best") < html.index("Further evidence")
+    assert '<span class="qa-best-label">Answer</span>' in html and 'aria-label="The answer, p. 1"' in html
+    # the weak one is further evidence, its sentence marked faintly, not like the answer
+    further = html[html.index('<section class="qa-further"'):]
+    assert 'class="qa-passage qa-weak-passage"' in further
+    assert '<mark class="qa-highlight qa-weak">Serbs could be scattered worldwide.</mark>' in further
+    assert '<mark class="qa-highlight">Belgrade is the capital.</mark>' in html
+    # not answered: no card is "the answer"; they are the closest passages
+    none = render_answer(Answer(question="q", answered=False, passages=[weak], took_ms=1.0))
+    assert "qa-best" not in none and "The closest passages" in none and "qa-weak" in none

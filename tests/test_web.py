@@ -167,7 +167,12 @@ def test_routes_beside_the_pages(client):
     assert r.status_code == 307 and r.headers["location"] == "/widget/?k=2"
     r = client.get("/widget/?theme=dark&k=2", follow_redirects=False)
     assert r.status_code == 307 and "__theme=dark" in r.headers["location"] and "k=2" in r.headers["location"]
+    # inside a course page the widget is light, whatever the student's OS; theme=auto follows the OS
+    r = client.get("/widget/?k=2", follow_redirects=False)
+    assert r.status_code == 307 and "__theme=light" in r.headers["location"]
+    assert client.get("/widget/?theme=auto", follow_redirects=False).status_code == 200
     assert client.get("/widget/").status_code == 200
+    assert client.get("/", follow_redirects=False).status_code == 200  # the main page follows the OS
     js = client.get("/gradio.js")
     assert js.status_code == 200 and "javascript" in js.headers["content-type"]
     page = client.get("/examples/course-page-iframe.html")

@@ -4,6 +4,7 @@ evaluation tab) and the compact widget for a course page; idle sessions forgotte
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
@@ -107,14 +108,42 @@ def forget_idle_sessions(
     return len(idle)
 
 
+# The conversation is kept in the student's browser, and only there: the questions asked, in
+# localStorage (never the answers' HTML), so that a reload, a new tab or the page's own "Link to
+# this question" asks them again. Where storage is refused (a private window, a sandboxed
+# frame), the page works as before without it.
+STORE_KEY = "essay-qa:questions"
+_KEEP_JS = """
+    try {
+      if (asked.length <= %(max_chars)d) {
+        let kept = [];
+        try { kept = JSON.parse(localStorage.getItem("%(key)s") || "[]"); } catch (e) {}
+        if (!Array.isArray(kept)) kept = [];
+        if (kept[kept.length - 1] !== asked) kept.push(asked);
+        localStorage.setItem("%(key)s", JSON.stringify(kept.slice(-%(max_turns)d)));
+      }
+    } catch (e) {}"""
 _ADDRESS_JS = """(q) => {
   if (q && q.trim()) {
+    const asked = q.trim();
     const u = new URL(window.location.href);
-    u.searchParams.set("q", q.trim());
-    window.history.replaceState(null, "", u.toString());
+    u.searchParams.set("q", asked);
+    window.history.replaceState(null, "", u.toString());""" + _KEEP_JS + """
   }
   return [];
 }"""  # nothing asked (an empty box): the address stays
+_LOADED_JS = """() => {
+  const asked = (new URL(window.location.href).searchParams.get("q") || "").trim();
+  if (asked) {""" + _KEEP_JS + """
+  }
+  return [];
+}"""  # a page opened with ?q= asked it: kept with the others
+_RESTORE_JS = """(k, d, h, s) => {
+  let kept = "[]";
+  try { kept = localStorage.getItem("%(key)s") || "[]"; } catch (e) {}
+  return [k, d, h, kept];
+}"""
+_FORGET_JS = """() => { try { localStorage.removeItem("%(key)s"); } catch (e) {} return []; }"""
 
 
 def _example(ask: Callable[..., Any], text: str) -> Callable[..., Any]:
@@ -169,8 +198,27 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
         history = [*(history or []), turn][-max_turns:]
         return show(history), history, question
 
-    def on_load(top_k: float, documents: list[str] | None, history: Turns, request: gr.Request) -> tuple[Any, ...]:
+    def stored_questions(stored: str) -> list[str]:
+        """The questions the browser kept (a JSON list of strings); anything else is ignored."""
+        try:
+            kept = json.loads(stored) if isinstance(stored, str) and len(stored) < 64 * max_turns * 1024 else []
+        except ValueError:
+            return []
+        if not isinstance(kept, list):
+            return []
+        return [q for q in kept if isinstance(q, str) and q.strip() and len(q) <= settings.max_question_chars][-max_turns:]
+
+    def on_load(top_k: float, documents: list[str] | None, history: Turns, stored: str,
+                request: gr.Request) -> tuple[Any, ...]:
         q = dict(request.query_params).get("q") if request else None
+        if not history:  # a new page (a reload, a new tab): the browser's questions, asked again
+            kept = stored_questions(stored)
+            for earlier in kept:
+                answer = _ask(watch.engine, earlier, int(top_k), documents)
+                turn = (answer.question, zlib.compress(render_turn(answer, **render_kw(request)).encode("utf-8"), 6))
+                history = [*(history or []), turn][-max_turns:]
+            if q and kept and kept[-1] == q.strip():  # a reload of the page that asked it: not twice
+                return show(history), history, q
         if q:
             return ask(q, top_k, documents, history, request)
         # leave the question box alone: a student may already be typing
@@ -217,6 +265,7 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
     # uploads nobody evaluated are removed 6 hours after they came, with the downloads (all at shutdown)
     with gr.Blocks(title=f"Ask: {title}", analytics_enabled=False, delete_cache=UPLOADS_KEPT) as page:
         history = gr.State([])
+        stored = gr.Textbox(visible=False)  # the questions this browser kept (_RESTORE_JS fills it at load)
         gr.api(api_ask, api_name="ask")  # type: ignore[attr-defined]  # first, so the name 'ask' is this endpoint's
         gr.HTML(
             f'<header class="qa-title"><h1>{escape(title)}</h1><p>Ask a question; the answer quotes the '
@@ -264,13 +313,16 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
         inputs = [question, top_k, doc_filter, history]
         private: dict[str, Any] = {"api_visibility": "private"}
         # the address bar then holds the question asked (a reload asks it again, not an older one)
-        in_address = {"fn": None, "inputs": [question], "js": _ADDRESS_JS, "api_visibility": "private"}
+        js_vars = {"key": STORE_KEY, "max_turns": max_turns, "max_chars": settings.max_question_chars}
+        in_address = {"fn": None, "inputs": [question], "js": _ADDRESS_JS % js_vars, "api_visibility": "private"}
         question.submit(ask, inputs, outputs, **private).then(**in_address)
         ask_button.click(ask, inputs, outputs, **private).then(**in_address)
         for button, text in example_buttons:
             button.click(_example(ask, text), [top_k, doc_filter, history], outputs, **private).then(**in_address)
-        clear_button.click(clear, None, [conversation, history], **private)
-        page.load(on_load, [top_k, doc_filter, history], outputs, **private)
+        clear_button.click(clear, None, [conversation, history], **private).then(
+            fn=None, js=_FORGET_JS % js_vars, api_visibility="private")
+        page.load(on_load, [top_k, doc_filter, history, stored], outputs, js=_RESTORE_JS % js_vars, **private).then(
+            fn=None, js=_LOADED_JS % js_vars, api_visibility="private")
         page.unload(forget_uploads)
         eval_button.click(evaluate, [eval_file, top_k], [eval_summary, eval_table, eval_downloads],
                           concurrency_limit=1, concurrency_id="evaluate", **private)
@@ -284,11 +336,22 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
 def widget(watch: ReadingWatch, settings: Settings) -> gr.Blocks:
     threshold = settings.ranking.answer_threshold
 
-    def read_params(request: gr.Request) -> dict[str, Any]:
+    def read_params(request: gr.Request) -> tuple[dict[str, Any], str]:
+        """The embed's parameters, and a notice for the teacher when ``doc=`` names a reading
+        that is not here (said when the widget loads, not when a student asks)."""
         query = dict(request.query_params) if request else {}
         k = _int_param(query.get("k"), WIDGET_TOP_K, 1, MAX_TOP_K)
         documents = [d.strip() for d in (query.get("doc") or "").split(",") if d.strip()]
-        return {"k": k, "documents": documents or None}
+        unknown = [d for d in documents if d not in watch.engine.documents]
+        if not unknown:
+            return {"k": k, "documents": documents or None}, ""
+        names = ", ".join(sorted(watch.engine.documents)[:20])
+        logger.warning("widget embedded with doc=%s: no such reading (the readings: %s)", ",".join(unknown)[:200], names)
+        notice = (f'<div class="qa-error" role="alert">This widget is set to search a reading named '
+                  f"{escape(', '.join(unknown))}, which is not here. The readings here are: {escape(names)}. "
+                  "Whoever embedded it: correct <code>doc=</code> in the embed code.</div>")
+        known = [d for d in documents if d in watch.engine.documents]
+        return {"k": k, "documents": known or None}, notice
 
     def ask(question: str, params: dict[str, Any], request: gr.Request) -> str:
         params = params or {"k": WIDGET_TOP_K, "documents": None}
@@ -309,7 +372,7 @@ def widget(watch: ReadingWatch, settings: Settings) -> gr.Blocks:
         private: dict[str, Any] = {"api_visibility": "private"}
         question.submit(ask, [question, params], answer, **private)
         button.click(ask, [question, params], answer, **private)
-        page.load(read_params, None, params, **private)
+        page.load(read_params, None, [params, answer], **private)
     page.queue(
         default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_size, api_open=False
     )

@@ -51,7 +51,8 @@ class SecurityHeaders:
 
     Adds ``Content-Security-Policy: frame-ancestors ...`` (unless the route set its own CSP),
     ``X-Content-Type-Options`` and ``Referrer-Policy`` to every response, and turns
-    ``?theme=dark|light`` on the pages into Gradio's own ``__theme`` parameter.
+    ``?theme=dark|light`` on the pages into Gradio's own ``__theme`` parameter (the widget is
+    light unless asked otherwise; ``theme=auto`` follows the reader's system setting).
     """
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
@@ -65,6 +66,8 @@ class SecurityHeaders:
         if scope["method"] == "GET" and scope["path"] in ("/", "/widget/"):
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
             theme = query.get("theme")
+            if scope["path"] == "/widget/" and theme is None and "__theme" not in query:
+                theme = "light"  # inside a course page: light like the page, whatever the OS; theme=auto follows it
             if theme in ("dark", "light") and "__theme" not in query:
                 query["__theme"] = theme
                 response = RedirectResponse(f"{scope['path']}?{urlencode(query)}", status_code=307)

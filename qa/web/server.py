@@ -129,9 +129,13 @@ def create_app(
     widget_page, (main, forget_files) = widget(watch, settings), main_page(watch, settings)
     pages.extend([(widget_page, None), (main, forget_files)])
     app.state.pages = {"/": main, "/widget": widget_page}
-    gr.mount_gradio_app(app, widget_page, path="/widget", footer_links=[], css=widget_css, ssr_mode=False)
+    # the cards' copy buttons work where this head runs (not in a <gradio-app> embed, which keeps them hidden)
+    head = (f"<script>{(STATIC / 'copy.js').read_text(encoding='utf-8')}</script>"
+            "<style>html.qa-can-copy .qa-tools { display: flex !important; }</style>")
+    gr.mount_gradio_app(app, widget_page, path="/widget", footer_links=[], css=widget_css, ssr_mode=False, head=head)
     gr.mount_gradio_app(
         app, main, path="/", footer_links=["api"], css=css, ssr_mode=False, max_file_size=web.max_upload_bytes,
+        head=head,
     )
     for blocks in (widget_page, main):
         # Gradio checks that a file value names an upload only in a launched app (processing_utils
