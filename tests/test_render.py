@@ -93,7 +93,8 @@ from html.parser import HTMLParser  # noqa: E402
 from hypothesis import example, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from qa.render import context_href, markup, render_conversation, render_document  # noqa: E402
+from qa.render import context_href, markup, render_conversation  # noqa: E402
+from qa.render_context import render_document  # noqa: E402
 
 VOID = {"meta", "br", "img", "link"}
 

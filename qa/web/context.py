@@ -18,7 +18,7 @@ from fastapi.responses import (
 
 from qa.config import Settings
 from qa.errors import DocumentError, PageNotFoundError
-from qa.render import render_document
+from qa.render_context import render_document
 from qa.web.security import csp
 from qa.web.watch import ReadingWatch
 

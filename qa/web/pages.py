@@ -362,6 +362,7 @@ def widget(watch: ReadingWatch, settings: Settings) -> gr.Blocks:
 
     with gr.Blocks(title="Ask the reading", analytics_enabled=False, fill_width=True, delete_cache=UPLOADS_KEPT) as page:
         params = gr.State({"k": WIDGET_TOP_K, "documents": None})
+        gr.HTML('<h1 class="qa-sr-only">Ask the reading</h1>', padding=False)  # the frame's own page needs one
         with gr.Row(equal_height=True):
             question = gr.Textbox(
                 label="Ask the reading", placeholder="Your question, then Enter",

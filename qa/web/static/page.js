@@ -1,6 +1,18 @@
-// essay-qa: the cards' copy buttons (quote with page, citation, link). Loaded in the page's
-// head; where it does not run (a <gradio-app> embed on a course page) the buttons stay hidden.
+// essay-qa: the pages' script, loaded in their head. The cards' copy buttons (quote with page,
+// citation, link): where this does not run (a <gradio-app> embed on a course page) they stay
+// hidden. And two accessible names Gradio's components get wrong (axe-core's rules).
 (() => {
+  // Gradio's upload area is named "Click to upload or drop files" while it shows "Drop File
+  // Here - or - Click to Upload" (label-content-name-mismatch): name it by what it shows. Its
+  // empty file list puts aria-label on a bare div (aria-prohibited-attr): drop it.
+  function names() {
+    for (const b of document.querySelectorAll("button.upload-container[aria-label]")) {
+      const shown = (b.innerText || "").replace(/\s+/g, " ").trim();
+      if (shown && !b.getAttribute("aria-label").includes(shown)) b.setAttribute("aria-label", shown);
+    }
+    for (const e of document.querySelectorAll("div.empty[aria-label]:not([role])")) e.removeAttribute("aria-label");
+  }
+  new MutationObserver(names).observe(document.documentElement, { subtree: true, childList: true });
   document.documentElement.classList.add("qa-can-copy");
   let live = null;
   function say(text) {  // one polite live region for the page: "Copied"
