@@ -162,7 +162,7 @@ def render_passage(p: AnswerPassage, *, threshold: float = DEFAULT_ANSWER_THRESH
         f'<article class="{cls}" data-passage-id="{escape(p.passage_id)}" '
         f'aria-label="{what}, {escape(format_pages(p.page_labels or p.pages))}">'
         f'<header>{badge}<span class="qa-rank">{p.rank}</span> '
-        f'<span class="qa-doc">{escape(p.title)}</span>, '
+        f'<span class="qa-doc">{escape(p.title)}</span><span class="qa-doc-sep">, </span>'
         f'<span class="qa-pages">{escape(format_pages(p.page_labels or p.pages))}</span> '
         f'<span class="qa-relevance">{relevance_label(p.score, threshold)}</span>{link}</header>'
         f'<p class="qa-text">{render_passage_text(p, weak=weak)}</p>{notes_html}'

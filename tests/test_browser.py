@@ -22,10 +22,10 @@ HOSTILE_Q = '<img src=x onerror="window.__xss=\'question\'"><script>window.__xss
 TIMEOUT = 30_000
 
 
-def shot(pg, name: str) -> Path:
+def shot(pg, name: str, full_page: bool = True) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
-    pg.screenshot(path=str(path), full_page=True)
+    pg.screenshot(path=str(path), full_page=full_page)
     print(f"screenshot: {path}")
     return path
 
@@ -224,7 +224,11 @@ def test_keyboard_only_labels_and_conversation(page, live_url):
     summary.focus()
     page.keyboard.press("Enter")
     assert page.locator(".qa-earlier[open] mark.qa-highlight").count() >= 1
-    # every control has a name a screen reader reads
+    # the options open from the keyboard; every control has a name a screen reader reads
+    options = page.get_by_role("button", name="Options")
+    options.focus()
+    page.keyboard.press("Enter")
+    page.get_by_label("Passages to show").first.wait_for(timeout=TIMEOUT)
     for name in ("Your question", "Passages to show"):
         assert page.get_by_label(name).count() >= 1
     assert page.get_by_role("button", name="Ask").count() == 1
@@ -264,6 +268,19 @@ def test_phone_width_and_dark_mode(browser, live_url):
         bg = pg.evaluate("getComputedStyle(document.querySelector('mark.qa-highlight')).backgroundColor")
         assert bg == "rgb(133, 77, 14)"  # the dark-mode highlight
         shot(pg, "main-page-phone-dark.png")
+        # a student's own question: the answer comes into view, below the compact header
+        pg.evaluate("window.scrollTo(0, 0)")
+        ask_main(pg, QUESTION)
+        pg.wait_for_function("() => { const t = document.querySelector('#qa-conversation .qa-turn h2');"
+                             " return t && t.textContent.includes('NATO'); }", timeout=TIMEOUT)
+        pg.wait_for_function("() => { const r = document.querySelector('#qa-conversation .qa-turn').getBoundingClientRect();"
+                             " return r.top >= -2 && r.top < window.innerHeight / 4; }", timeout=TIMEOUT)
+        shot(pg, "main-page-phone-answer.png", full_page=False)
+        # touch targets of 44 px at least; the options folded away
+        for sel in ("a.qa-share", "a.qa-context", ".qa-examples button", "button.qa-copy"):
+            heights = pg.eval_on_selector_all(sel, "els => els.map(e => e.getBoundingClientRect().height)")
+            assert heights and min(heights) >= 44, (sel, heights)
+        assert not pg.get_by_label("Passages to show").first.is_visible()
     finally:
         context.close()
 

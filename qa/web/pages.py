@@ -129,6 +129,20 @@ _ADDRESS_JS = """(q) => {
     const u = new URL(window.location.href);
     u.searchParams.set("q", asked);
     window.history.replaceState(null, "", u.toString());""" + _KEEP_JS + """
+    // the answer comes into view when it landed below the fold (a phone), once it is on the page
+    let tries = 0;
+    const show = () => {
+      const turn = document.querySelector("#qa-conversation .qa-turn");
+      const head = turn && turn.querySelector(".qa-question");
+      if (!head || !head.textContent.includes(asked)) {
+        if (++tries < 30) setTimeout(show, 100);
+        return;
+      }
+      const top = turn.getBoundingClientRect().top;  // a phone shows the answer from its top
+      const fold = window.innerWidth <= 600 ? 0.25 : 0.6;
+      if (top > window.innerHeight * fold || top < 0) turn.scrollIntoView({ block: "start" });
+    };
+    show();
   }
   return [];
 }"""  # nothing asked (an empty box): the address stays
@@ -279,7 +293,8 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
                         scale=5, elem_id="qa-question", autofocus=True,
                     )
                     ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
-                with gr.Row():
+                # a student sees the box, the examples and the answers; the rest waits, folded
+                with gr.Accordion("Options", open=False, elem_id="qa-options"), gr.Row():
                     top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Passages to show", elem_id="qa-top-k")
                     doc_filter = gr.Dropdown(
                         choices=[(d.title, d.doc_id) for d in docs.values()], value=[], multiselect=True,
@@ -292,7 +307,9 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
                         gr.Markdown("**Example questions:**")
                         for text in examples:
                             example_buttons.append((gr.Button(text, size="sm", variant="secondary"), text))
-                conversation = gr.HTML(show([]), elem_id="qa-conversation")
+                # one reading: its title is the page's, not repeated on every card
+                conversation = gr.HTML(show([]), elem_id="qa-conversation",
+                                       elem_classes=["qa-one-doc"] if len(docs) == 1 else None)
                 clear_button = gr.Button("Clear conversation", size="sm", variant="secondary", elem_id="qa-clear")
 
             with gr.Tab("Check a question set", id="evaluate"):

@@ -149,7 +149,7 @@ def create_app(
     gr.mount_gradio_app(app, widget_page, path="/widget", footer_links=[], css=widget_css, ssr_mode=False, head=head,
                         theme=page_theme())
     gr.mount_gradio_app(
-        app, main, path="/", footer_links=["api"], css=css, ssr_mode=False, max_file_size=web.max_upload_bytes,
+        app, main, path="/", footer_links=[], css=css, ssr_mode=False, max_file_size=web.max_upload_bytes,
         head=head, theme=page_theme(),
     )
     for blocks in (widget_page, main):
