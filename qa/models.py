@@ -136,17 +136,19 @@ class Document(QAModel):
                 return page.number
         return self.pages[-1].number if self.pages else 1
 
+    def _pages_over(self, start: int, end: int) -> list[Page]:
+        """The pages ``[start, end)`` lies on; an empty span, the page at ``start`` (else the last)."""
+        found = [p for p in self.pages if p.start < end and start < p.end]
+        if found or not self.pages:
+            return found
+        return [next((p for p in self.pages if p.start <= start < p.end), self.pages[-1])]
+
     def pages_between(self, start: int, end: int) -> list[int]:
-        found = [p.number for p in self.pages if p.start < end and start < p.end]
-        return found or [self.page_at(start)]
+        return [p.number for p in self._pages_over(start, end)] or [1]
 
     def labels_between(self, start: int, end: int) -> list[str]:
         """What the pages of :meth:`pages_between` print as their numbers ("iv", "12"), in its order."""
-        found = [p.label or str(p.number) for p in self.pages if p.start < end and start < p.end]
-        if found:
-            return found
-        page = next((p for p in self.pages if p.start <= start < p.end), self.pages[-1] if self.pages else None)
-        return [page.label or str(page.number)] if page is not None else ["1"]
+        return [p.label or str(p.number) for p in self._pages_over(start, end)] or ["1"]
 
     def line_at(self, offset: int) -> int:
         i = bisect_right(self.line_map, (offset, 1 << 30)) - 1

@@ -79,15 +79,19 @@ def _marker_tag(label: str) -> str:
     return f'<sup class="qa-marker" title="note {lab}">{lab}</sup>'
 
 
+def _mark(weak: bool) -> str:
+    """The highlight's opening tag: an answer's, or faint (``qa-weak``)."""
+    return '<mark class="qa-highlight qa-weak">' if weak else '<mark class="qa-highlight">'
+
+
 def render_passage_text(p: AnswerPassage, *, weak: bool = False) -> str:
     """The passage text, escaped, with the highlight in <mark> and markers as <sup>. ``weak``:
     the passage scores under the answer threshold, and its best sentence is marked faintly, not
     like an answer."""
     h = p.highlight
-    mark = '<mark class="qa-highlight qa-weak">' if weak else '<mark class="qa-highlight">'
     return markup(
         p.text,
-        [(h.start, h.end, mark, "</mark>")],
+        [(h.start, h.end, _mark(weak), "</mark>")],
         [(m.offset, _marker_tag(m.label)) for m in p.markers],
     )
 
@@ -140,9 +144,8 @@ def render_passage(p: AnswerPassage, *, threshold: float = DEFAULT_ANSWER_THRESH
             if c.source:
                 body += f' <span class="qa-source">→ {escape(c.source)}</span>'
         if c.label == p.highlight.note and not c.missing:
-            mark = '<mark class="qa-highlight qa-weak">' if weak else '<mark class="qa-highlight">'
             notes.append(f'<li value="{label}" data-label="{label}" class="qa-note-answer">'
-                         f'<span class="qa-note-label">{label}</span> {mark}{body}</mark></li>')
+                         f'<span class="qa-note-label">{label}</span> {_mark(weak)}{body}</mark></li>')
             continue
         notes.append(f'<li value="{label}" data-label="{label}"><span class="qa-note-label">{label}</span> {body}</li>')
     notes_html = (

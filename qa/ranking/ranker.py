@@ -109,7 +109,8 @@ class Ranker:
                 AnswerPassage(
                     rank=rank, passage_id=p.passage_id, score=round(float(s.fused[j]), 4),
                     document=p.doc_id, title=doc.title, pages=p.pages,
-                    page_labels=doc.labels_between(p.start, p.end), char_start=p.start, char_end=p.end, line_start=p.line_start, line_end=p.line_end,
+                    page_labels=doc.labels_between(p.start, p.end),
+                    char_start=p.start, char_end=p.end, line_start=p.line_start, line_end=p.line_end,
                     text=p.text, highlight=highlight_for(p, s_idx, note), markers=p.markers,
                     citations=citations_for(p, doc),
                 )

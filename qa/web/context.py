@@ -80,7 +80,7 @@ def context_router(watch: ReadingWatch, settings: Settings, context_css: str) ->
         def image_url(index: int) -> str:
             return "/context-page.png?" + urlencode({"doc": doc_id, "i": index})
 
-        question = q.strip()[:2000] or None
+        question = q.strip()[: settings.max_question_chars] or None
         back = home + ("?" + urlencode({"q": question}) if question else "")
         html = render_document(doc, start=offsets[0], end=offsets[1], hl_start=offsets[2], hl_end=offsets[3],
                                css=context_css, page_image_url=image_url if doc.source_format == "pdf" else None,

@@ -30,6 +30,7 @@ from qa.errors import QuestionError, QuestionFileError  # noqa: E402
 from qa.models import Answer  # noqa: E402
 from qa.render import render_answer, render_turn, render_turns  # noqa: E402
 from qa.web.api import AskRequest, validation_message  # noqa: E402
+from qa.web.browser_js import ADDRESS_JS, FORGET_JS, LOADED_JS, RESTORE_JS, STORE_KEY  # noqa: E402
 from qa.web.evaluate import UPLOADS_KEPT, evaluate_file, refusal  # noqa: E402
 from qa.web.watch import ReadingWatch  # noqa: E402
 
@@ -108,58 +109,6 @@ def forget_idle_sessions(
     return len(idle)
 
 
-# The conversation is kept in the student's browser, and only there: the questions asked, in
-# localStorage (never the answers' HTML), so that a reload, a new tab or the page's own "Link to
-# this question" asks them again. Where storage is refused (a private window, a sandboxed
-# frame), the page works as before without it.
-STORE_KEY = "essay-qa:questions"
-_KEEP_JS = """
-    try {
-      if (asked.length <= %(max_chars)d) {
-        let kept = [];
-        try { kept = JSON.parse(localStorage.getItem("%(key)s") || "[]"); } catch (e) {}
-        if (!Array.isArray(kept)) kept = [];
-        if (kept[kept.length - 1] !== asked) kept.push(asked);
-        localStorage.setItem("%(key)s", JSON.stringify(kept.slice(-%(max_turns)d)));
-      }
-    } catch (e) {}"""
-_ADDRESS_JS = """(q) => {
-  if (q && q.trim()) {
-    const asked = q.trim();
-    const u = new URL(window.location.href);
-    u.searchParams.set("q", asked);
-    window.history.replaceState(null, "", u.toString());""" + _KEEP_JS + """
-    // the answer comes into view when it landed below the fold (a phone), once it is on the page
-    let tries = 0;
-    const show = () => {
-      const turn = document.querySelector("#qa-conversation .qa-turn");
-      const head = turn && turn.querySelector(".qa-question");
-      if (!head || !head.textContent.includes(asked)) {
-        if (++tries < 30) setTimeout(show, 100);
-        return;
-      }
-      const top = turn.getBoundingClientRect().top;  // a phone shows the answer from its top
-      const fold = window.innerWidth <= 600 ? 0.25 : 0.6;
-      if (top > window.innerHeight * fold || top < 0) turn.scrollIntoView({ block: "start" });
-    };
-    show();
-  }
-  return [];
-}"""  # nothing asked (an empty box): the address stays
-_LOADED_JS = """() => {
-  const asked = (new URL(window.location.href).searchParams.get("q") || "").trim();
-  if (asked) {""" + _KEEP_JS + """
-  }
-  return [];
-}"""  # a page opened with ?q= asked it: kept with the others
-_RESTORE_JS = """(k, d, h, s) => {
-  let kept = "[]";
-  try { kept = localStorage.getItem("%(key)s") || "[]"; } catch (e) {}
-  return [k, d, h, kept];
-}"""
-_FORGET_JS = """() => { try { localStorage.removeItem("%(key)s"); } catch (e) {} return []; }"""
-
-
 def _example(ask: Callable[..., Any], text: str) -> Callable[..., Any]:
     """An example button's handler: ``ask`` with its question (a named function, not a
     functools.partial, so that Gradio sees the request parameter and passes it)."""
@@ -207,15 +156,24 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
         if not isinstance(question, str) or not question.strip():
             gr.Warning("Type a question about the reading first.")
             return show(history), history, question
+        history = with_turn(question, top_k, documents, history, request)
+        return show(history), history, question
+
+    def with_turn(question: str, top_k: float, documents: list[str] | None, history: Turns,
+                  request: gr.Request | None) -> Turns:
+        """``history`` with the question's answer as its newest turn (the oldest go past max_turns)."""
         answer = _ask(watch.engine, question, int(top_k), documents)
         turn = (answer.question, zlib.compress(render_turn(answer, **render_kw(request)).encode("utf-8"), 6))
-        history = [*(history or []), turn][-max_turns:]
-        return show(history), history, question
+        return [*(history or []), turn][-max_turns:]
+
+    # the most a browser's list can hold: max_turns questions at the length cap, each character
+    # escaped in JSON at 6 bytes at most
+    stored_cap = max_turns * (settings.max_question_chars * 6 + 4) + 2
 
     def stored_questions(stored: str) -> list[str]:
         """The questions the browser kept (a JSON list of strings); anything else is ignored."""
         try:
-            kept = json.loads(stored) if isinstance(stored, str) and len(stored) < 64 * max_turns * 1024 else []
+            kept = json.loads(stored) if isinstance(stored, str) and len(stored) <= stored_cap else []
         except ValueError:
             return []
         if not isinstance(kept, list):
@@ -228,9 +186,7 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
         if not history:  # a new page (a reload, a new tab): the browser's questions, asked again
             kept = stored_questions(stored)
             for earlier in kept:
-                answer = _ask(watch.engine, earlier, int(top_k), documents)
-                turn = (answer.question, zlib.compress(render_turn(answer, **render_kw(request)).encode("utf-8"), 6))
-                history = [*(history or []), turn][-max_turns:]
+                history = with_turn(earlier, top_k, documents, history, request)
             if q and kept and kept[-1] == q.strip():  # a reload of the page that asked it: not twice
                 return show(history), history, q
         if q:
@@ -279,7 +235,7 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
     # uploads nobody evaluated are removed 6 hours after they came, with the downloads (all at shutdown)
     with gr.Blocks(title=f"Ask: {title}", analytics_enabled=False, delete_cache=UPLOADS_KEPT) as page:
         history = gr.State([])
-        stored = gr.Textbox(visible=False)  # the questions this browser kept (_RESTORE_JS fills it at load)
+        stored = gr.Textbox(visible=False)  # the questions this browser kept (RESTORE_JS fills it at load)
         gr.api(api_ask, api_name="ask")  # type: ignore[attr-defined]  # first, so the name 'ask' is this endpoint's
         gr.HTML(
             f'<header class="qa-title"><h1>{escape(title)}</h1><p>Ask a question; the answer quotes the '
@@ -331,15 +287,15 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
         private: dict[str, Any] = {"api_visibility": "private"}
         # the address bar then holds the question asked (a reload asks it again, not an older one)
         js_vars = {"key": STORE_KEY, "max_turns": max_turns, "max_chars": settings.max_question_chars}
-        in_address = {"fn": None, "inputs": [question], "js": _ADDRESS_JS % js_vars, "api_visibility": "private"}
+        in_address = {"fn": None, "inputs": [question], "js": ADDRESS_JS % js_vars, "api_visibility": "private"}
         question.submit(ask, inputs, outputs, **private).then(**in_address)
         ask_button.click(ask, inputs, outputs, **private).then(**in_address)
         for button, text in example_buttons:
             button.click(_example(ask, text), [top_k, doc_filter, history], outputs, **private).then(**in_address)
         clear_button.click(clear, None, [conversation, history], **private).then(
-            fn=None, js=_FORGET_JS % js_vars, api_visibility="private")
-        page.load(on_load, [top_k, doc_filter, history, stored], outputs, js=_RESTORE_JS % js_vars, **private).then(
-            fn=None, js=_LOADED_JS % js_vars, api_visibility="private")
+            fn=None, js=FORGET_JS % js_vars, api_visibility="private")
+        page.load(on_load, [top_k, doc_filter, history, stored], outputs, js=RESTORE_JS % js_vars, **private).then(
+            fn=None, js=LOADED_JS % js_vars, api_visibility="private")
         page.unload(forget_uploads)
         eval_button.click(evaluate, [eval_file, top_k], [eval_summary, eval_table, eval_downloads],
                           concurrency_limit=1, concurrency_id="evaluate", **private)
