@@ -12,7 +12,9 @@ style and language); the sides are in ``<set>.split.json``. Beside them: the use
 (../shared/samples) and our own set (bench/data/essay_questions.jsonl), which chose the passage
 sizes and weights (bench/tuning.py) and so counts as dev only.
 
-For each set and side: hit@1/3/5, MRR@10, highlight and citation accuracy, the unanswerable
+For each set and side: hit@1/3/5, MRR@10, highlight accuracy (of all answerable questions, and
+of those whose evidence is first: the issue's measure), the highlight's median length in words,
+citation accuracy, the unanswerable
 questions refused and the answerable ones refused; then hit@1, hit@5 and highlight per style and
 per language. Everything goes through ``Engine.from_settings`` and ``ask_many``, the app's path.
 Writes bench/results/quality.json.
@@ -60,7 +62,8 @@ def rates(verdicts: list[dict]) -> dict[str, object]:
     unans = [v for v in verdicts if not v["answerable"]]
     return {
         "n": len(verdicts),
-        **{k: s.get(k) for k in ("hit@1", "hit@3", "hit@5", "mrr@10", "highlight_accuracy", "citation_accuracy")},
+        **{k: s.get(k) for k in ("hit@1", "hit@3", "hit@5", "mrr@10", "highlight_accuracy", "highlight_when_first",
+                                 "highlight_words_median", "citation_accuracy")},
         "unanswerable_refused": f"{sum(not v['answered'] for v in unans)} of {len(unans)}" if unans else None,
         "answerable_refused": f"{sum(not v['answered'] for v in ans)} of {len(ans)}" if ans else None,
     }
@@ -74,7 +77,8 @@ def by(verdicts: list[dict], key: str) -> dict[str, dict[str, object]]:
     for name in sorted(groups):
         s = summarize(groups[name])
         out[name] = {"n": len(groups[name]), "hit@1": s.get("hit@1"), "hit@3": s.get("hit@3"), "hit@5": s.get("hit@5"),
-                     "highlight": s.get("highlight_accuracy"), "answered": s.get("answered_rate_answerable"),
+                     "highlight": s.get("highlight_accuracy"),
+                     "highlight_when_first": s.get("highlight_when_first"), "answered": s.get("answered_rate_answerable"),
                      "unanswerable_answered": s.get("answered_rate_unanswerable")}
     return out
 
@@ -141,9 +145,9 @@ def main() -> None:
                          "misrouted": sorted(v["id"] for v in vs if (v["lang"] == "en") != (v["routed"] == "en"))}
                 result["sets"][key] = entry  # type: ignore[index]
                 report.append(f"\n### {key}\n\n" + table("set", {key: entry["summary"]}, list(entry["summary"])))
-                report.append("\n" + table("style", entry["by_style"], ["n", "hit@1", "hit@5", "highlight", "answered",
+                report.append("\n" + table("style", entry["by_style"], ["n", "hit@1", "hit@5", "highlight", "highlight_when_first", "answered",
                                                                          "unanswerable_answered"]))
-                report.append("\n" + table("language", entry["by_language"], ["n", "hit@1", "hit@3", "hit@5", "highlight",
+                report.append("\n" + table("language", entry["by_language"], ["n", "hit@1", "hit@3", "hit@5", "highlight", "highlight_when_first",
                                                                                "answered", "unanswerable_answered"]))
                 if entry["misrouted"]:
                     report.append(f"\nlanguage misjudged for: {', '.join(entry['misrouted'])}\n")

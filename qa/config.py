@@ -88,6 +88,14 @@ class RankingParams(_Params):
         le=1,
         description="Share of keyword overlap (against the cosine) when choosing the sentence to highlight.",
     )
+    highlight_pair_margin: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="A sentence and the next are highlighted together when, scored as one text, they beat "
+        "the best single sentence by this much (a sentence that sets the question's scene and the one "
+        "that answers it); 1: always one sentence.",
+    )
     candidates: int = Field(
         default=100, ge=1, description="Candidates taken from each retriever before fusion."
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from qa.models import Passage
-from qa.ranking.highlight import asks_mask, best_sentence
+import pytest
+
+from qa.ranking.highlight import asks_mask, best_sentence, pair_cosines, widen
 
 
 def make(text: str, spans: list[tuple[int, int]]) -> Passage:
@@ -33,3 +35,42 @@ def test_the_sentence_citing_the_answering_note_is_highlighted(essay_engine):
     top = a.passages[0]
     assert top.highlight.text.startswith("The authors of Z-4 Plan")
     assert any(m.label == "1" and top.highlight.start <= m.offset <= top.highlight.end for m in top.markers)
+
+
+def test_a_pairs_cosine_is_that_of_its_two_vectors_summed():
+    rng = np.random.default_rng(3)
+    v = rng.normal(size=(3, 8)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    q = rng.normal(size=8).astype(np.float32)
+    q /= np.linalg.norm(q)
+    got = pair_cosines(v @ q, v)
+    for i in range(2):
+        s = v[i] + v[i + 1]
+        assert got[i] == pytest.approx(float(s @ q / np.linalg.norm(s)), abs=1e-5)
+    assert len(pair_cosines(v[:1] @ q, v[:1])) == 0
+
+
+def test_a_pair_is_highlighted_only_when_clearly_better_and_allowed():
+    pairs = np.array([0.50, 0.70], np.float32)
+    allowed = np.array([True, True])
+    assert widen(0, 0.60, pairs, allowed, 0.05) == (1, 2)
+    assert widen(0, 0.66, pairs, allowed, 0.05) == (0, 0)  # better, but not by the margin
+    assert widen(0, 0.60, pairs, np.array([True, False]), 0.05) == (0, 0)  # across a question or paragraph
+
+
+@pytest.mark.parametrize(("question", "scene", "answer"), [
+    ("What did Marshal Sergeyev say at NATO headquarters in June 2000?",
+     "Marshal Sergeyev surprised the public", "There is no alternative for Slobodan Milošević"),
+    ("Why did the air force expect NATO to stop bombing?",
+     "Before the beginning of air-strikes", "NATO would not be able to bear such loss"),
+])
+def test_a_sentence_that_sets_the_scene_is_highlighted_with_the_one_that_answers(essay_engine, question, scene,
+                                                                                 answer):
+    h = essay_engine.ask(question).passages[0].highlight
+    assert h.text.startswith(scene) and answer in h.text
+    assert h.text.count(". ") == 1  # two sentences, not more
+
+
+def test_a_date_question_highlights_one_sentence(essay_engine):
+    h = essay_engine.ask("When did Ojdanic say 46 NATO airplanes had been knocked down?").passages[0].highlight
+    assert "April 28, 1999" in h.text and "Everything is clear" not in h.text

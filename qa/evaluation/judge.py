@@ -39,6 +39,7 @@ class Verdict(TypedDict):
     took_ms: float
     has_gold: NotRequired[bool]  # False: answerable but no evidence to look for (absent: True)
     top_score: NotRequired[float | None]
+    highlight_words: NotRequired[int | None]  # the top passage's highlight, in words
 
 
 def normalize_words(text: str) -> list[str]:
@@ -140,6 +141,7 @@ def judge(q: EvalQuestion, answer: Answer, *, k: int = 10) -> Verdict:
         answerable=q.answerable,
         has_gold=bool(q.evidence),
         top_score=answer.passages[0].score if answer.passages else None,
+        highlight_words=len(normalize_words(answer.passages[0].highlight.text)) if answer.passages else None,
         took_ms=answer.took_ms,
     )
 
@@ -149,7 +151,9 @@ class _Empty:
 
 
 def summarize(verdicts: Sequence[Verdict]) -> dict[str, float | int | None]:
-    """hit@1/3/5, MRR@10, highlight and citation accuracy, answered rates, latency."""
+    """hit@1/3/5, MRR@10, highlight accuracy (of all answerable questions, and of those whose
+    evidence is first), the highlight's median length in words, citation accuracy, answered
+    rates, latency."""
     gold = [v for v in verdicts if v["answerable"]]
     unans = [v for v in verdicts if not v["answerable"]]
 
@@ -170,6 +174,11 @@ def summarize(verdicts: Sequence[Verdict]) -> dict[str, float | int | None]:
         if ranks else None
     )
     out["highlight_accuracy"] = rate([bool(v["highlight_ok"]) for v in gold if v["highlight_ok"] is not None])
+    # the issue's measure: of the questions whose evidence is ranked first, the highlight holds it
+    out["highlight_when_first"] = rate(
+        [bool(v["highlight_ok"]) for v in gold if v["highlight_ok"] is not None and v["rank"] == 1])
+    words = [w for v in gold if (w := v.get("highlight_words")) is not None]
+    out["highlight_words_median"] = statistics.median(words) if words else None
     out["citation_accuracy"] = rate([bool(v["citation_ok"]) for v in gold if v["citation_ok"] is not None])
     out["answered_rate_answerable"] = rate([bool(v["answered"]) for v in gold])
     out["answered_rate_unanswerable"] = rate([bool(v["answered"]) for v in unans])

@@ -6,7 +6,7 @@ import numpy as np
 
 from qa.models import Highlight, Passage
 
-__all__ = ["asks_mask", "best_sentence", "highlight_for", "sentence_at"]
+__all__ = ["asks_mask", "best_sentence", "highlight_for", "pair_cosines", "sentence_at", "sentence_combined", "widen"]
 
 
 def best_sentence(
@@ -37,16 +37,57 @@ def best_sentence(
         lacks_type: Sentences without the kind of answer asked for (a date, a number; see
             ``qa.ranking.answer_type``): their score is multiplied by ``asks_factor`` too.
     """
-    combined = (1 - lexical_weight) * sentence_scores + lexical_weight * sentence_overlap
-    if asks is not None:
-        combined = np.where(asks, asks_factor * combined, combined)
-    if lacks_type is not None:
-        combined = np.where(lacks_type, asks_factor * combined, combined)
+    combined = sentence_combined(sentence_scores, sentence_overlap, lexical_weight=lexical_weight,
+                                 asks=asks, lacks_type=lacks_type, asks_factor=asks_factor)
     if note_scores is not None and len(note_scores):
         combined = np.maximum(combined, note_weight * note_scores)
     if prefer is not None and prefer.any():
         combined = np.where(prefer, combined, -np.inf)
     return int(np.argmax(combined))
+
+
+def sentence_combined(
+    cosines: np.ndarray,
+    overlap: np.ndarray,
+    *,
+    lexical_weight: float,
+    asks: np.ndarray | None = None,
+    lacks_type: np.ndarray | None = None,
+    asks_factor: float = 0.85,
+) -> np.ndarray:
+    """Each text's highlight score: the cosine and the keyword overlap, blended, with
+    questions, headings and texts lacking the answer's type scaled by ``asks_factor``."""
+    combined = (1 - lexical_weight) * cosines + lexical_weight * overlap
+    if asks is not None:
+        combined = np.where(asks, asks_factor * combined, combined)
+    if lacks_type is not None:
+        combined = np.where(lacks_type, asks_factor * combined, combined)
+    return combined
+
+
+def pair_cosines(raw_cosines: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """The cosine of the question with each sentence and the next taken together, from the
+    sentences' own vectors: the normalised sum of two unit vectors stands for the pair's (mean
+    pooling is nearly linear), so no text is encoded again. ``raw_cosines``: the question's
+    cosine with each sentence; ``vectors``: the sentences' unit vectors, in order."""
+    if len(raw_cosines) < 2:
+        return np.zeros(0, np.float32)
+    dots: np.ndarray = (vectors[:-1] * vectors[1:]).sum(axis=1)
+    norms = np.sqrt(np.maximum(2.0 + 2.0 * dots, 1e-6))
+    pair: np.ndarray = ((raw_cosines[:-1] + raw_cosines[1:]) / norms).astype(np.float32)
+    return pair
+
+
+def widen(best: int, best_score: float, pair_scores: np.ndarray, allowed: np.ndarray, margin: float) -> tuple[int, int]:
+    """The sentences to highlight, first and last: the best pair of adjacent sentences when,
+    scored as one text, it beats the best single sentence (``best``, scored ``best_score``) by
+    ``margin``; else that sentence alone. ``allowed[i]``: sentences i and i + 1 may be
+    highlighted together."""
+    if not len(pair_scores) or not allowed.any():
+        return best, best
+    scores = np.where(allowed, pair_scores, -np.inf)
+    i = int(np.argmax(scores))
+    return (i, i + 1) if scores[i] > best_score + margin else (best, best)
 
 
 _CLOSERS = "\"'”’»)]*†‡ \n\t0123456789"
@@ -58,8 +99,10 @@ def asks_mask(passage: Passage) -> np.ndarray:
     return np.array([passage.text[a:b].rstrip(_CLOSERS).endswith("?") for a, b in passage.sentences], dtype=bool)
 
 
-def highlight_for(passage: Passage, index: int, note: str | None = None) -> Highlight:
-    start, end = passage.sentences[index]
+def highlight_for(passage: Passage, index: int, note: str | None = None, last: int | None = None) -> Highlight:
+    """The highlight of sentence ``index`` (through sentence ``last``, when given)."""
+    start = passage.sentences[index][0]
+    end = passage.sentences[index if last is None else last][1]
     return Highlight(start=start, end=end, text=passage.text[start:end], note=note)
 
 

@@ -23,7 +23,15 @@ from qa.models import AnswerPassage
 from qa.ranking.answer_type import expected_type, holds_type
 from qa.ranking.citations import citations_for
 from qa.ranking.fusion import convex, note_scores
-from qa.ranking.highlight import asks_mask, best_sentence, highlight_for, sentence_at
+from qa.ranking.highlight import (
+    asks_mask,
+    best_sentence,
+    highlight_for,
+    pair_cosines,
+    sentence_at,
+    sentence_combined,
+    widen,
+)
 from qa.reading.passages import note_row, note_rows
 from qa.store import Index, Vectors
 
@@ -105,13 +113,23 @@ class Ranker:
             note = note_labels[s_idx] if by_note and prefer is not None and prefer[s_idx] else None
             if row in author_rows and p.kind == "note":
                 note = p.notes[0]
+            s_last = s_idx
+            # a date or a number is one sentence's fact (and the check of its type reads the highlight)
+            if (self.params.highlight_pair_margin < 1 and lacks is None
+                    and not (prefer is not None and prefer.any())):
+                single = sentence_combined(
+                    s.sentence_scores[lo : lo + last - first], overlap,
+                    lexical_weight=self.params.highlight_overlap_weight, asks=asks, asks_factor=HEADING_FACTOR,
+                )
+                best = max(float(single[s_idx]), self.params.note_weight * float(note_scores[s_idx]))
+                s_idx, s_last = self._pair(p, first, qvec, q_tokens, ceiling, asks, s_idx, best)
             passages.append(
                 AnswerPassage(
                     rank=rank, passage_id=p.passage_id, score=round(float(s.fused[j]), 4),
                     document=p.doc_id, title=doc.title, pages=p.pages,
                     page_labels=doc.labels_between(p.start, p.end),
                     char_start=p.start, char_end=p.end, line_start=p.line_start, line_end=p.line_end,
-                    text=p.text, highlight=highlight_for(p, s_idx, note), markers=p.markers,
+                    text=p.text, highlight=highlight_for(p, s_idx, note, s_last), markers=p.markers,
                     citations=citations_for(p, doc),
                 )
             )
@@ -248,6 +266,29 @@ class Ranker:
         return out, labels
 
 
+
+    def _pair(self, p: Any, first: int, qvec: np.ndarray, q_tokens: set[str], ceiling: float,
+              asks: np.ndarray, best: int, best_score: float) -> tuple[int, int]:
+        """The first and last sentence to highlight: ``best`` alone, or a sentence and the next
+        when together they answer clearly better (qa.ranking.highlight.widen). A pair never
+        holds a question, a heading or a paragraph break."""
+        n = len(p.sentences)
+        if n < 2:
+            return best, best
+        vecs = self.vectors.sentences.vectors[first : first + n]
+        f = self.cosine_floor
+        pair_cos = pair_cosines(vecs @ qvec, vecs)
+        pair_cos = pair_cos if f == 0.0 else (pair_cos - f) / (1.0 - f)
+        kw = self.index.passage_keywords
+        pair_overlap = np.array([
+            sum(kw.idf_of(t) for t in q_tokens & (self._tokens_of(first + i) | self._tokens_of(first + i + 1)))
+            / ceiling if ceiling > 0 else 0.0
+            for i in range(n - 1)
+        ], np.float32)
+        scores = sentence_combined(pair_cos, pair_overlap, lexical_weight=self.params.highlight_overlap_weight)
+        allowed = ~(asks[:-1] | asks[1:]) & np.array(
+            ["\n\n" not in p.text[p.sentences[i][1] : p.sentences[i + 1][0]] for i in range(n - 1)], bool)
+        return widen(best, best_score, scores, allowed, self.params.highlight_pair_margin)
 
     def _tokens_of(self, row: int) -> frozenset[str]:
         toks = self._sentence_tokens.get(row)
