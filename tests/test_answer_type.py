@@ -34,6 +34,16 @@ def test_holds_type():
     assert holds_type(None, "anything")
 
 
+def test_a_year_a_dates_day_or_a_paragraph_number_is_no_count():
+    q = "How many refugees left?"
+    assert not holds_type("number", "the war of 1999 and the 1990s", q)
+    assert not holds_type("number", "in his interview on April 28, 1999 he spoke", q)
+    assert not holds_type("number", "on the 23rd of December", q)
+    assert not holds_type("number", "¶78 Another committee completed a survey (§ 12)", q)
+    assert holds_type("number", "by April 28, 1999 we had knocked down 46 NATO airplanes", q)
+    assert holds_type("number", "for 17 years", q)
+
+
 def test_when_question_without_a_date_in_the_answer_is_not_answered(essay_engine):
     a = essay_engine.ask("In which year did Zivadin Jovanović stray into diplomacy?")
     assert a.passages[0].score >= essay_engine.params.answer_threshold  # on topic: the score alone would answer

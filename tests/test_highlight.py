@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-
-from qa.models import Passage
 import pytest
 
+from qa.models import Passage
 from qa.ranking.highlight import asks_mask, best_sentence, pair_cosines, widen
 
 

@@ -97,11 +97,23 @@ def expected_type(question: str) -> str | None:
     return None
 
 
+# Figures that count nothing: a year, a day beside its month ("April 28", "28th of June"), a
+# paragraph or section number ("¶78", "§ 3").
+_NOT_A_COUNT = re.compile(
+    rf"\b(1[0-9]{{3}}|20[0-9]{{2}})s?\b|[¶§]\s*[\d.]+|\b({_MONTHS})\.?\s+\d{{1,2}}\b|"
+    rf"\b\d{{1,2}}(st|nd|rd|th)?\.?\s+(of\s+)?({_MONTHS})\b",
+    re.IGNORECASE,
+)
+
+
 def holds_type(kind: str | None, text: str, question: str = "") -> bool:
     """Whether ``text`` holds a date (a number) for a date (number) question: one the question
-    does not already give ("How many soldiers were there in 1999?" is not answered by "in 1999")."""
+    does not already give ("How many soldiers were there in 1999?" is not answered by "in 1999").
+    A year, a date's day or a paragraph number is not the count a number question asks for."""
     pattern = _DATE if kind == "date" else _NUMBER if kind == "number" else None
     if pattern is None:
         return True
+    if kind == "number":
+        text = _NOT_A_COUNT.sub(" ", text)
     given = {m.group(0).casefold() for m in pattern.finditer(question)}
     return any(m.group(0).casefold() not in given for m in pattern.finditer(text))

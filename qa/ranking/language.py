@@ -100,13 +100,17 @@ class LanguageGuide:
         out = [n for n in _NUMBER.findall(question) if n not in self._numbers]
         if foreign:
             return out
-        for i, word in enumerate(_NAME_LIKE.findall(question)):
+        words = _NAME_LIKE.findall(question)
+        for i, word in enumerate(words):
             if i == 0 or not word[0].isupper():
                 continue
             folded = _fold(re.sub(r"['’]s$", "", word))
             if folded in self.vocabulary or folded in self.function_words or self._near(folded):
                 continue
-            if word.lower() in common_words():  # "Western", "Prior": a word of the language, no name
+            # "Western", "Prior": a word of the language, no name; but one in a title the reading
+            # never has ("Secretary General", "Prime Minister") names what it lacks
+            in_title = any(0 < j < len(words) and words[j][:1].isupper() for j in (i - 1, i + 1))
+            if word.lower() in common_words() and not in_title:
                 continue
             out.append(word)
         return out
@@ -122,7 +126,8 @@ class LanguageGuide:
                 groups.setdefault(w[:1], []).append(w)
             self._by_initial = groups
             self._romanised = frozenset(_romanise(w) for w in self.vocabulary)
-        pool = self._by_initial.get(word[:1], [])
+        # a misspelling keeps its word's length, give or take two letters ("secretary" is not "secret")
+        pool = [w for w in self._by_initial.get(word[:1], []) if abs(len(w) - len(word)) <= 2]
         return bool(difflib.get_close_matches(word, pool, n=1, cutoff=NEAR)) or _romanise(word) in self._romanised
 
 
