@@ -50,6 +50,19 @@ def test_a_word_pdfmaker_article_with_notes_continued_over_pages(tmp_path):
     assert s["heads_in_body"] == 0
 
 
+def test_a_bold_title_whose_note_marker_is_set_regular_is_not_glued_to_the_abstract(tmp_path):
+    """The title's second line ends in a regular-face "*" (the author's version note), the
+    byline in "**": both lines are still bold headings, and the abstract opens a paragraph."""
+    from qa.reading.corpus import read_document
+
+    pdf = FOLDER / "martin-neutral-citation.pdf"
+    if not pdf.is_file():
+        pytest.skip(f"{pdf} is absent (the shared real PDFs sit beside the clone in CI)")
+    text = read_document(pdf).text
+    assert "Case Law Peter W. Martin" not in text and "Martin In 1994" not in text
+    assert "\n\nPeter W. Martin\n\nIn 1994, the Wisconsin Bar" in text
+
+
 def test_a_slip_opinion_without_a_drawn_rule_and_with_its_numbering_restarting(tmp_path):
     """The note rule is typed ("——————"); the syllabus is printed 1-4, the opinion 1-24 again,
     the numbers inside two-line running heads that differ on odd and even pages; a note line

@@ -115,7 +115,10 @@ class _PLine:
 
     @property
     def bold(self) -> bool:
-        return all(w.bold for w in self.words if w.text.strip(".,;:"))
+        """All its words are bold, raised smaller ones aside (a title's note marker "*" is set
+        in the regular face)."""
+        return all(w.bold for w in self.words if w.text.strip(".,;:") and not (
+            self.size and w.size <= 0.85 * self.size and w.bottom <= self.base - 0.12 * self.size))
 
     def text(self, skip: set[int] | None = None) -> tuple[str, list[tuple[str, int]]]:
         """The line's text without the words at ``skip``; markers (label, offset) for those."""
