@@ -73,6 +73,18 @@ def test_a_slip_opinion_without_a_drawn_rule_and_with_its_numbering_restarting(t
     assert s["heads_in_body"] == 0
 
 
+def test_a_centred_docket_line_is_not_run_into_the_paragraph_under_it():
+    """"No. 11-889. Argued April 23, 2013-Decided June 13, 2013", centred and without a full
+    stop, used to open the syllabus's first paragraph."""
+    from qa.reading.corpus import read_document
+
+    pdf = FOLDER / "scotus-tarrant.pdf"
+    if not pdf.is_file():
+        pytest.skip(f"{pdf} is absent (the shared real PDFs sit beside the clone in CI)")
+    text = read_document(pdf).text
+    assert "2013\n\nThe Red River Compact (or Compact) is a congressionally sanctioned agreement" in text
+
+
 def test_a_word_2013_opinion_with_a_three_line_running_head(tmp_path):
     """Pages 2-23 open with a three-line head; a raised 7-point label and a one-letter first word
     ("1" "A") were read as a line of their own."""

@@ -1088,11 +1088,11 @@ def _body_blocks(
     pitch = statistics.median(pitches) if pitches else 1.2 * body_size
     max_size = max((ln.size for p in pages for ln in p.body), default=body_size)
     prev: _PLine | None = None
-    right = 0.0
+    left = right = 0.0
     for p in pages:
         if p.body:
-            right = max(ln.x1 for ln in p.body if ln.size >= 0.95 * body_size) if any(
-                ln.size >= 0.95 * body_size for ln in p.body) else max(ln.x1 for ln in p.body)
+            full = [ln for ln in p.body if ln.size >= 0.95 * body_size] or p.body
+            left, right = min(ln.x0 for ln in full), max(ln.x1 for ln in full)
         for ln in p.body:
             skip = {i for i in _markers(ln) if unnoted is None or (ln.no, i) not in unnoted}
             text, marks = ln.text(skip)
@@ -1105,7 +1105,7 @@ def _body_blocks(
             piece = Piece(text=text.strip(), line=ln.no, page=page_no, markers=marks, box=ln.box())
             cur = blocks[-1] if blocks else None
             if cur is not None and prev is not None and cur.kind == kind and _continues(
-                    prev, ln, cur, pitch, right, kind):
+                    prev, ln, cur, pitch, (left, right), kind):
                 tail = cur.pieces[-1].text
                 if tail.endswith("-") and drop_hyphen(tail, piece.text):
                     cur.pieces[-1].text = tail[:-1]
@@ -1125,11 +1125,27 @@ def _kind(ln: _PLine, body_size: float, max_size: float, *, first_page: bool, bl
     return "body"
 
 
-def _continues(prev: _PLine, ln: _PLine, cur: Block, pitch: float, right: float, kind: str) -> bool:
-    """Whether ``ln`` goes on with the block that ``prev`` ended."""
+def _centred(ln: _PLine, left: float, right: float) -> bool:
+    """Set in the middle of the text's measure, short of both its edges (a caption, a case's
+    docket line), unlike a paragraph's lines, which touch at least one edge."""
+    em = ln.size
+    return (ln.x0 - left > 1.5 * em and right - ln.x1 > 1.5 * em
+            and abs((ln.x0 + ln.x1) / 2 - (left + right) / 2) < em)
+
+
+def _continues(prev: _PLine, ln: _PLine, cur: Block, pitch: float, measure: tuple[float, float], kind: str) -> bool:
+    """Whether ``ln`` goes on with the block that ``prev`` ended (``measure``: the left and right
+    edges of the page's text)."""
     if kind in ("title", "heading"):
         return prev.index == ln.index and 0 < ln.top - prev.top < 2.0 * ln.size and abs(prev.size - ln.size) < 0.5
     if abs(prev.size - ln.size) >= 0.5:
+        return False
+    left, right = measure
+    # a centred line does not run on into a paragraph, nor a paragraph into one, even without a
+    # full stop ("No. 11-889. Argued April 23, 2013" over "The Red River Compact ..."); the lines
+    # of an indented quotation share their start and go on
+    if (prev.index == ln.index and _centred(prev, left, right) != _centred(ln, left, right)
+            and abs(ln.x0 - prev.x0) > ln.size):
         return False
     tail = cur.pieces[-1].text
     if not TERMINAL.search(tail):  # mid-sentence: joins across gaps, pages and columns
