@@ -7,7 +7,9 @@ The blind sets (bench/data/blind/) were written by helpers who saw only a readin
 its output or other sets, in named styles (the ``type`` column) and languages (``[lang:xx]`` in
 ``notes``): ``essay.jsonl`` on the shipped essay, ``martin.jsonl`` on a second reading, Peter W.
 Martin's "Neutral Citation, Court Web Sites, and Access to Authoritative Case Law" (read from
-../shared/readings/pdf/, not shipped). bench/split.py split each once (seed 13, stratified by
+../shared/readings/pdf/, not shipped); ``tarrant.jsonl`` on a third, the US Supreme Court's slip
+opinion in *Tarrant Regional Water Dist. v. Herrmann* (2013), written on 2026-12-02 after every
+parameter of that day was chosen, so both its sides were unseen by them. bench/split.py split each once (seed 13, stratified by
 style and language); the sides are in ``<set>.split.json``. Beside them: the user's sample set
 (../shared/samples) and our own set (bench/data/essay_questions.jsonl), which chose the passage
 sizes and weights (bench/tuning.py) and so counts as dev only.
@@ -39,6 +41,7 @@ from qa.evaluation.questions import EvalQuestion, read_questions  # noqa: E402
 
 BLIND = ROOT / "bench" / "data" / "blind"
 SECOND_READING = "readings/pdf/martin-neutral-citation.pdf"
+THIRD_READING = "readings/pdf/scotus-tarrant.pdf"
 
 
 def language(q: EvalQuestion) -> str:
@@ -121,15 +124,17 @@ def main() -> None:
         samples = args.shared / "samples" / "sample_questions.jsonl"
         if samples.is_file():
             runs.append(("samples", essay, questions_of(samples), None))
-        pdf = args.shared / SECOND_READING
-        if pdf.is_file():
-            corpus = Path(tmp) / "second-reading"
+        for name, rel, key, qfile in (("second reading (blind)", SECOND_READING, "second", "martin.jsonl"),
+                                      ("third reading (blind)", THIRD_READING, "third", "tarrant.jsonl")):
+            pdf = args.shared / rel
+            if not pdf.is_file():
+                print(f"note: {pdf} not found; the {name} set is skipped", file=sys.stderr)
+                continue
+            corpus = Path(tmp) / f"{key}-reading"
             corpus.mkdir()
             (corpus / pdf.name).symlink_to(pdf.resolve())
-            second = Engine.from_settings(Settings(corpus_dir=corpus, index_dir=index_dir, index_name="quality-second"))
-            runs.append(("second reading (blind)", second, questions_of(BLIND / "martin.jsonl"), sides(BLIND / "martin.jsonl")))
-        else:
-            print(f"note: {pdf} not found; the second reading's set is skipped", file=sys.stderr)
+            engine = Engine.from_settings(Settings(corpus_dir=corpus, index_dir=index_dir, index_name=f"quality-{key}"))
+            runs.append((name, engine, questions_of(BLIND / qfile), sides(BLIND / qfile)))
 
         result: dict[str, object] = {"command": " ".join(sys.argv), "query_model": essay.query_model,
                                      "multilingual": essay.multilingual.name if essay.multilingual else None, "sets": {}}

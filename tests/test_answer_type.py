@@ -50,3 +50,14 @@ def test_when_question_without_a_date_in_the_answer_is_not_answered(essay_engine
     assert not a.answered and a.passages
     b = essay_engine.ask("When did the Russian Minister of Defence Sergeyev visit Belgrade and Kosovo?")
     assert b.answered and "December 23rd and 24th, 1999" in b.passages[0].highlight.text
+
+
+def test_a_length_a_distance_or_a_measure_in_a_unit_asks_for_a_number():
+    assert expected_type("How long is the river in miles?") == "number"
+    assert expected_type("How far is Pristina from Belgrade") == "number"
+    assert expected_type("What is the average annual flow of the river in acre-feet?") == "number"
+    assert expected_type("Why did the talks take so long?") is None
+    q = "How long did the court put off its decision?"
+    assert holds_type("number", "decision on the matter would be deferred for a year and a half", q)
+    assert holds_type("number", "the negotiations lasted for decades", q)
+    assert not holds_type("number", "the court deferred its decision on the package", q)

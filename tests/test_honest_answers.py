@@ -102,3 +102,11 @@ def test_a_title_the_reading_never_has_is_absent_and_a_longer_word_is_no_misspel
 def test_examples_file_is_valid_jsonl():
     lines = (ROOT / "corpus" / "examples.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(EXAMPLES) == len(lines) >= 4 and all(json.loads(x)["evidence"] for x in lines)
+
+
+def test_a_number_is_the_same_with_its_thousands_grouped_or_not():
+    from qa.ranking.language import LanguageGuide
+
+    guide = LanguageGuide(["the flow is above 1,000 CFS but below 3,000 CFS; 310,000 acre feet a year"])
+    assert guide.absent_terms("what happens when the flow drops under 1000 cfs") == []
+    assert guide.absent_terms("Was it 310000 acre feet or 2,500 CFS?") == ["2500"]

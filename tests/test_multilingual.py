@@ -57,6 +57,19 @@ def test_english_questions_keep_the_english_encoder(essay_engine, question):
     assert "language" in answer.model_dump()  # the field is there, null, for every answer
 
 
+def test_a_question_in_another_language_made_of_the_readings_words_is_still_foreign():
+    """A legal reading holds "la" (Louisiana), "de", "et al.", "argument", "structure": a French
+    question is mostly such words, but more of its function words are French than English."""
+    from qa.ranking.language import LanguageGuide
+
+    guide = LanguageGuide(["Tarrant et al. argued in La. that the structure and purpose of Reach II, de novo, "
+                           "and the argument of the Court on the premise, were fragile."])
+    assert guide.foreign("Selon la Cour, sur quelle prémisse fragile repose l'argument de Tarrant fondé sur "
+                         "la structure et l'objet du Reach II ?") == "fr"
+    assert guide.foreign("Is the premise of Tarrant's argument on the structure of Reach II de novo?") is None
+    assert guide.foreign("Did the Court find la structure fragile?") is None
+
+
 def test_ask_many_routes_each_question_as_ask_does(essay_engine):
     questions = [q for _, q, _ in FOREIGN[:3]] + ["Which airport did the Russian paratroopers occupy?"]
     many = essay_engine.ask_many(questions, top_k=3)

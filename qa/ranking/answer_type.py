@@ -1,6 +1,7 @@
 """The kind of answer a question asks for, and whether a passage can hold it.
 
-A question that asks *when* (a date or year) or *how many* (a count or amount) is answered
+A question that asks *when* (a date or year) or *how many* (a count, an amount, a length, a
+measure in a unit) is answered
 only by text holding a date or a number. A question that asks for a *source* (which
 publication, what reference) is answered by a note, so the sentence that cites one is
 highlighted. A question about the *author* (who wrote it, their background) is answered by
@@ -24,8 +25,15 @@ _DATE_Q = re.compile(
     r"^\s*when\b|\b(in |on |by |since |until )?(what|which) (year|date|day|month|decade|century)\b|\bhow long ago\b",
     re.IGNORECASE,
 )
+_UNITS = (
+    "miles|kilometers|kilometres|km|meters|metres|feet|foot|inches|acres|acre[- ]feet|hectares|tons|tonnes|"
+    "gallons|liters|litres|dollars|euros|pounds|percent|per cent|cfs|mph|degrees"
+)
 _NUMBER_Q = re.compile(
-    r"\bhow (many|much)\b|\b(what|which) (number|percentage|proportion|share|amount|sum|figure)\b", re.IGNORECASE
+    r"\bhow (many|much|long|far|old|big|large|high|deep|wide)\b|"
+    r"\b(what|which) (number|percentage|proportion|share|amount|sum|figure)\b|"
+    rf"\b(in|of|by) ({_UNITS})\W*$",  # "... in acre-feet?": a measure
+    re.IGNORECASE,
 )
 # The same two questions in German, French, Russian and Serbian (Latin and Cyrillic script);
 # "when" opens the question, as in English ("Kako je SAD reagovao kad ..." asks how, not when).
@@ -106,6 +114,10 @@ _NOT_A_COUNT = re.compile(
 )
 
 
+_HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
+_DURATION = re.compile(r"\b(years?|months?|weeks?|days?|hours?|decades?|centur(y|ies))\b", re.IGNORECASE)
+
+
 def holds_type(kind: str | None, text: str, question: str = "") -> bool:
     """Whether ``text`` holds a date (a number) for a date (number) question: one the question
     does not already give ("How many soldiers were there in 1999?" is not answered by "in 1999").
@@ -114,6 +126,8 @@ def holds_type(kind: str | None, text: str, question: str = "") -> bool:
     if pattern is None:
         return True
     if kind == "number":
+        if _HOW_LONG.search(question) and _DURATION.search(text):  # "for a year and a half", "for decades"
+            return True
         text = _NOT_A_COUNT.sub(" ", text)
     given = {m.group(0).casefold() for m in pattern.finditer(question)}
     return any(m.group(0).casefold() not in given for m in pattern.finditer(text))

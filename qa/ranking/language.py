@@ -22,6 +22,7 @@ present); the engine then says the text does not answer, naming them.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import threading
 import unicodedata
@@ -38,7 +39,12 @@ _QUESTION_WORDS = frozenset(
     "what who whom whose which when where why how did does do is are was were can could would should "
     "has have had said say says tell explain describe according author text essay".split()
 )
-_NUMBER = re.compile(r"(?<![\w.,])\d{2,}(?![\w])")
+# a number of two digits or more, its thousands grouped or not ("1,000" and "1000" are one number)
+_NUMBER = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:[,\u00a0\u202f]\d{3})+|\d{2,})(?![\w]|[.,]\d)")
+
+
+def _numbers(text: str) -> list[str]:
+    return [re.sub(r"[,\u00a0\u202f]", "", n) for n in _NUMBER.findall(text)]
 _NAME_LIKE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)  # "EU-related": two words
 NEAR = 0.8  # difflib ratio above which a word counts as a misspelling of the reading's word
 _detector: Any = None
@@ -83,11 +89,19 @@ class LanguageGuide:
             return _identify(question) or "und"
         folded = [_fold(w) for w in words]
         known = sum(w in self.vocabulary or w in self.function_words for w in folded)
-        if known >= ENGLISH_SHARE * len(folded):
+        # a reading's own words include other languages' small ones ("la", "de", "et al."): a
+        # question with more of another language's function words than English ones is asked of lingua
+        if known >= ENGLISH_SHARE * len(folded) and not self._other_function_words(folded):
             return None
         code = _identify(question)
         return None if code == "en" else (code or "und")
 
+
+    def _other_function_words(self, folded: list[str]) -> bool:
+        """More of ``folded`` are function words of another language than of English (two at least)."""
+        english = sum(w in self.function_words for w in folded)
+        other = sum(w in _other_function_words() and w not in self.function_words for w in folded)
+        return other >= 2 and other > english
 
     def absent_terms(self, question: str, *, foreign: bool = False) -> list[str]:
         """The names and numbers of ``question`` the reading never has. For a question in
@@ -95,9 +109,9 @@ class LanguageGuide:
         if self._numbers is None:
             nums: set[str] = set()
             for t in self._texts:
-                nums.update(_NUMBER.findall(t))
+                nums.update(_numbers(t))
             self._numbers = frozenset(nums)
-        out = [n for n in _NUMBER.findall(question) if n not in self._numbers]
+        out = [n for n in _numbers(question) if n not in self._numbers]
         if foreign:
             return out
         words = _NAME_LIKE.findall(question)
@@ -142,6 +156,26 @@ def _romanise(word: str) -> str:
     for a, b in _ROMAN:
         out = out.replace(a, b)
     return re.sub(r"(.)\1+", r"\1", out)
+
+
+# Function words of Serbian, Croatian and Bosnian (Latin script; bm25s has no list for them)
+_SERBIAN = frozenset(
+    "je su da li se u na od za iz sa kao koji koja koje kojem kojoj sta sto zasto kako kada gde gdje ko kog "
+    "ili ali i a bio bila bilo bili nije nisu ima imaju ovaj ova ovo taj ta to prema posle pre kod".split()
+)
+
+
+@functools.cache
+def _other_function_words() -> frozenset[str]:
+    """Function words of the Latin-script languages bm25s lists, and Serbian's, case-folded and
+    without diacritics (as questions are compared)."""
+    import bm25s.stopwords as sw
+
+    words: set[str] = set(_SERBIAN)
+    for name in ("FRENCH", "GERMAN", "SPANISH", "ITALIAN", "PORTUGUESE", "DUTCH", "DANISH", "NORWEGIAN",
+                 "SWEDISH", "TURKISH"):
+        words.update(_fold(w) for w in getattr(sw, f"STOPWORDS_{name}", ()))
+    return frozenset(words)
 
 
 def _identify(text: str) -> str | None:
