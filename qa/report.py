@@ -15,7 +15,7 @@ from qa.evaluation.runs import is_miss, tri
 from qa.models import Answer
 from qa.render import render_passage
 
-__all__ = ["compare_html", "questions_html", "results_html", "summary_html"]
+__all__ = ["compare_html", "outcome", "plain_figures", "questions_html", "results_html", "summary_html"]
 
 _CSS = """
 body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;background:#fff}
@@ -97,36 +97,109 @@ def compare_html(cmp: dict[str, object], *, name_a: str, name_b: str) -> str:
 # --------------------------------------------------------------------------- the web UI's evaluation tab
 
 
-def summary_html(summary: dict[str, object], warnings: list[str] | None = None) -> str:
-    """The summary as an escaped table, with the file's warnings (bad lines, unknown columns)."""
+def _share(k: int, n: int) -> str:
+    return f"{k} of {n} ({round(100 * k / n)}%)" if n else "none"
+
+
+def plain_figures(verdicts: list[Verdict], *, passages: int) -> list[str]:
+    """The run in a teacher's words: how many questions found their evidence on the first try,
+    and so on, each as "k of n (p%)"; a line only where there is something to count."""
+    judged = [v for v in verdicts if v["answerable"] and v.get("has_gold", True)]
+    first = [v for v in judged if v["rank"] == 1]
+    lines = []
+    if judged:
+        lines.append(f"{_share(len(first), len(judged))} questions found their evidence in the first passage.")
+        lines.append(f"{_share(sum(v['rank'] is not None and v['rank'] <= 3 for v in judged), len(judged))} "
+                     f"found it in the first 3 passages, "
+                     f"{_share(sum(v['rank'] is not None for v in judged), len(judged))} in the first {passages}.")
+    if first:
+        held = sum(bool(v["highlight_ok"]) for v in first)
+        lines.append(f"Of the {len(first)} found first, the highlighted sentence holds the evidence in "
+                     f"{_share(held, len(first))}.")
+    cited = [v for v in judged if v["citation_ok"] is not None]
+    if cited:
+        lines.append(f"The expected footnotes are cited for {_share(sum(bool(v['citation_ok']) for v in cited), len(cited))} "
+                     "questions that name footnotes.")
+    unans = [v for v in verdicts if not v["answerable"]]
+    if unans:
+        lines.append(f"Questions the reading does not answer: {_share(sum(not v['answered'] for v in unans), len(unans))} "
+                     "were told so.")
+    ans = [v for v in verdicts if v["answerable"]]
+    if ans:
+        lines.append(f"Questions it does answer, told wrongly that it does not: "
+                     f"{_share(sum(not v['answered'] for v in ans), len(ans))}.")
+    untold = len(ans) - len(judged)
+    if untold:
+        lines.append(f"{untold} question{'s' if untold != 1 else ''} gave no evidence to look for, so "
+                     f"{'they were' if untold != 1 else 'it was'} answered but not judged.")
+    return lines
+
+
+def summary_html(summary: dict[str, object], warnings: list[str] | None = None, *,
+                 verdicts: list[Verdict] | None = None, passages: int = 10) -> str:
+    """The run in plain words (from ``verdicts``), the file's warnings (bad lines, unknown
+    columns), and every figure of ``summary`` (as summary.json has them) folded away."""
     shown = [(k, v) for k, v in summary.items() if v is not None and not isinstance(v, dict)]
     rows = "".join(f"<tr><th scope=\"row\">{escape(str(k))}</th><td>{escape(str(v))}</td></tr>" for k, v in shown)
     warn = ""
     if warnings:
         items = "".join(f"<li>{escape(w)}</li>" for w in warnings)
         warn = f'<div class="qa-eval-warnings" role="status"><strong>Skipped or ignored:</strong><ul>{items}</ul></div>'
-    return f'<div class="qa-eval-summary">{warn}<table class="qa-eval-table"><caption>Summary</caption>{rows}</table></div>'
+    plain = "".join(f"<li>{escape(x)}</li>" for x in plain_figures(verdicts or [], passages=passages))
+    took = summary.get("latency_p50_ms")
+    if took is not None:
+        plain += f"<li>{escape(f'Each question took about {round(float(took))} ms (the median).')}</li>"  # type: ignore[arg-type]
+    return (f'<div class="qa-eval-summary">{warn}<ul class="qa-eval-plain">{plain}</ul>'
+            f'<details><summary>Every figure (as in summary.json)</summary>'
+            f'<table class="qa-eval-table"><caption>Summary</caption>{rows}</table></details></div>')
+
+
+def outcome(row: dict[str, object]) -> tuple[int, str, str]:
+    """A question's result in plain words, its order in the table (worst first) and its row class
+    (``qa-miss``: the evidence not found first, or an answer where the reading has none;
+    ``qa-half``: found first, but the highlight or the answer's verdict is off)."""
+    answered = bool(row.get("answered"))
+    if row.get("error"):
+        return 0, "qa-miss", f"Not asked: {row['error']}"
+    if not row.get("answerable"):
+        if answered:
+            return 1, "qa-miss", "The reading does not answer this, but an answer was shown."
+        return 6, "", "The reading does not answer this, and the page said so."
+    if not row.get("evidence"):
+        return 5, "", "No evidence given, so not judged" + ("." if answered else "; the page said it is not answered.")
+    rank = row.get("rank")
+    refused = "" if answered else " But the page said the reading does not answer it."
+    if rank is None:
+        return 0, "qa-miss", "The evidence is not in the passages shown." + refused
+    if rank != 1:
+        return 2, "qa-miss", f"The evidence is in passage {rank}, not the first." + refused
+    if row.get("highlight_ok") is False:
+        return 3, "qa-half", "Found in the first passage; the highlight is on another sentence of it." + refused
+    return (3, "qa-half", "Found in the first passage." + refused) if refused else (4, "", "Found in the first passage.")
 
 
 def questions_html(rows: list[dict[str, object]]) -> str:
-    """Every question, misses first: its verdict and the top passage's highlighted sentence."""
-    ordered = sorted(rows, key=lambda r: 0 if r.get("miss") else 1)
+    """Every question, worst first: the evidence expected beside what the first passage
+    highlighted (with its page), and the result in plain words."""
+    judged = sorted(((outcome(r), r) for r in rows), key=lambda x: x[0][0])
     body = []
-    for r in ordered:
-        if not r.get("answerable"):
-            verdict = "unanswerable; " + ("answered (a miss)" if r.get("answered") else "not answered (right)")
-        elif r.get("error"):
-            verdict = f"refused: {r['error']}"
-        else:
-            verdict = f"evidence rank {r.get('rank') or 'not in top 10'}; highlight {tri(r.get('highlight_ok')) or 'n/a'}"
-        cls = ' class="qa-miss"' if r.get("miss") else ""
+    for (_order, cls, text), r in judged:
+        evidence = r.get("evidence")
+        quotes = [str(e) for e in evidence] if isinstance(evidence, list) else []
+        expected = "<br>".join(f"“{escape(e)}”" for e in quotes)
+        notes = r.get("footnotes")
+        if isinstance(notes, list) and notes:
+            expected += f'<span class="qa-eval-notes">{escape("notes " + ", ".join(map(str, notes)))}</span>'
+        row_cls = f' class="{cls}"' if cls else ""
         body.append(
-            f"<tr{cls}><td>{escape(str(r['id']))}</td><td>{escape(str(r['question']))}</td>"
-            f"<td>{escape(verdict)}</td><td>{escape(str(r.get('pages') or ''))}</td>"
-            f"<td>{escape(str(r.get('highlight') or ''))}</td></tr>"
+            f"<tr{row_cls}><td>{escape(str(r['id']))}</td><td>{escape(str(r['question']))}</td>"
+            f"<td>{expected or '—'}</td><td>{escape(text)}</td>"
+            f"<td>{escape(str(r.get('highlight') or ''))}</td><td class=\"qa-eval-page\">{escape(str(r.get('pages') or ''))}</td></tr>"
         )
     return (
-        '<table class="qa-eval-table qa-eval-questions"><caption>Questions, misses first</caption>'
-        "<tr><th>id</th><th>question</th><th>verdict</th><th>page</th><th>highlighted sentence</th></tr>"
+        '<table class="qa-eval-table qa-eval-questions"><caption>Every question, those to look at first</caption>'
+        '<tr><th scope="col">id</th><th scope="col">Question</th><th scope="col">Evidence expected</th>'
+        '<th scope="col">Result</th><th scope="col">Highlighted in the first passage</th>'
+        '<th scope="col" class="qa-eval-page">Page</th></tr>'
         f'{"".join(body)}</table>'
     )

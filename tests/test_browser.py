@@ -327,14 +327,25 @@ def test_evaluation_tab_upload_progress_summary_and_downloads(page, live_url, tm
     page.get_by_role("tab", name="Check a question set").click(timeout=TIMEOUT)
     page.locator("#qa-eval-file input[type=file]").set_input_files(str(qfile))
     page.locator("#qa-eval-run").click()
-    summary = page.locator("#qa-eval-summary table")
+    summary = page.locator("#qa-eval-summary .qa-eval-plain")
     summary.wait_for(timeout=TIMEOUT)
-    text = summary.inner_text()
-    assert "hit@1" in text and "questions\t3" in text.replace("  ", "\t")
+    text = summary.inner_text()  # in plain words: the cake question has evidence the reading lacks
+    assert "1 of 2 (50%) questions found their evidence in the first passage." in text
+    assert "Questions the reading does not answer: 1 of 1 (100%) were told so." in text
+    raw = page.locator("#qa-eval-summary details").text_content() or ""  # the figures, folded away
+    assert "hit@1" in raw and "questions3" in raw.replace(" ", "")
     warnings = page.locator(".qa-eval-warnings").inner_text()
     assert "colour" in warnings and "row 4" in warnings  # unknown column named; bad row by its number
     ids = page.locator("#qa-eval-questions tr td:first-child").all_inner_texts()
     assert "miss" in ids[:2] and ids[-1] == "none"  # misses first; the right refusal last
+    good = page.locator("#qa-eval-questions tr", has=page.locator("td", has_text="Who designed the Plan Z-4?"))
+    cells = good.locator("td").all_inner_texts()  # the evidence expected beside what was found
+    assert "“designed by the Ambassadors of USA”" in cells[2] and "notes 1" in cells[2]
+    assert cells[3].startswith("Found in the first passage")
+    # the page column's header is one line, not a letter a line
+    header = page.locator("#qa-eval-questions th.qa-eval-page")
+    assert header.evaluate("h => { const r = document.createRange(); r.selectNodeContents(h); "
+                           "return r.getClientRects().length; }") == 1
     links = page.locator("#qa-eval-downloads a")
     links.first.wait_for(timeout=TIMEOUT)
     names = page.locator("#qa-eval-downloads").inner_text().replace("\n", "")
@@ -358,15 +369,40 @@ def test_evaluation_tab_upload_progress_summary_and_downloads(page, live_url, tm
     assert not any(f.exists() for f in uploaded)
 
 
-def test_evaluation_tab_refuses_too_many_questions(page, live_url, web_app, tmp_path):
+def test_evaluation_tab_refuses_too_many_questions_and_clears_the_last_results(page, live_url, web_app, tmp_path):
     limit = web_app.state.settings.web.max_eval_questions
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"question": "Who designed the Plan Z-4?", "evidence": ["designed by the Ambassadors"]}\n',
+                    encoding="utf-8")
     qfile = tmp_path / "many.jsonl"
     qfile.write_text("".join(f'{{"question": "Question number {i}?"}}\n' for i in range(limit + 1)), encoding="utf-8")
     page.goto(live_url + "/")
     page.get_by_role("tab", name="Check a question set").click(timeout=TIMEOUT)
+    page.locator("#qa-eval-file input[type=file]").set_input_files(str(good))
+    page.locator("#qa-eval-run").click()
+    page.locator("#qa-eval-summary .qa-eval-plain").wait_for(timeout=TIMEOUT)
+    page.locator("#qa-eval-file button[aria-label='Clear']").first.click()
     page.locator("#qa-eval-file input[type=file]").set_input_files(str(qfile))
     page.locator("#qa-eval-run").click()
     page.get_by_text(f"the limit here is {limit}").first.wait_for(timeout=TIMEOUT)
+    # the first file's results are not left under the second file's refusal
+    assert page.locator("#qa-eval-summary .qa-eval-plain").count() == 0
+    assert page.locator("#qa-eval-questions tr").count() == 0
+
+
+def test_the_teachers_tab_offers_templates_that_read_as_question_files(page, live_url, tmp_path):
+    from qa.evaluation.questions import EvalQuestion, read_questions
+
+    page.goto(live_url + "/")
+    page.get_by_role("tab", name="Check a question set").click(timeout=TIMEOUT)
+    for ext in ("csv", "jsonl"):
+        with page.expect_download() as dl:
+            page.get_by_role("link", name=ext.upper(), exact=True).click()
+        saved = tmp_path / f"template.{ext}"
+        Path(dl.value.path()).replace(saved)
+        items, warnings = read_questions(saved)
+        assert warnings == [] and len(items) == 4 and all(isinstance(q, EvalQuestion) for q in items)
+        assert [q.answerable for q in items] == [True, True, True, False]
 
 
 def test_copy_the_quote_with_its_page_the_citation_and_the_link(browser, live_url):

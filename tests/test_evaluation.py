@@ -39,3 +39,28 @@ def test_quotes_with_copied_footnote_markers_still_match():
     assert holds("have such autonomy.1 Wasn't it", clean)
     assert holds("such autonomy.”12 Wasn’t it", clean.replace(".", ".”", 1))
     assert not holds("have such autonomy in 1999", clean)  # a spaced number is a word, not a marker
+
+
+def test_the_teachers_table_tells_a_highlight_miss_from_a_retrieval_miss_and_judges_no_evidence_free_row():
+    from qa.report import outcome, plain_figures
+
+    base = {"id": "q", "question": "?", "answered": True, "answerable": True, "evidence": ["x y z"], "error": None}
+    assert outcome({**base, "rank": 1, "highlight_ok": True})[1:] == ("", "Found in the first passage.")
+    order, cls, text = outcome({**base, "rank": 1, "highlight_ok": False})
+    assert cls == "qa-half" and "another sentence" in text
+    assert outcome({**base, "rank": 3, "highlight_ok": False})[1] == "qa-miss"
+    order_none, cls_none, text_none = outcome({**base, "evidence": [], "rank": None, "highlight_ok": None})
+    assert cls_none == "" and text_none.startswith("No evidence given, so not judged")
+    assert outcome({**base, "answerable": False, "answered": False})[1] == ""
+    verdicts = [
+        {"id": "a", "rank": 1, "highlight_ok": False, "citation_ok": None, "answered": True, "answerable": True,
+         "took_ms": 1.0, "has_gold": True},
+        {"id": "b", "rank": None, "highlight_ok": None, "citation_ok": None, "answered": True, "answerable": True,
+         "took_ms": 1.0, "has_gold": False},
+        {"id": "c", "rank": None, "highlight_ok": None, "citation_ok": None, "answered": False, "answerable": False,
+         "took_ms": 1.0},
+    ]
+    lines = plain_figures(verdicts, passages=10)  # type: ignore[arg-type]
+    assert lines[0] == "1 of 1 (100%) questions found their evidence in the first passage."
+    assert "the highlighted sentence holds the evidence in 0 of 1 (0%)" in lines[2]
+    assert "1 question gave no evidence to look for" in lines[-1]

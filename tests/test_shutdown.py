@@ -35,7 +35,7 @@ def _evaluate(url: str, content: bytes) -> str:
     up = httpx.post(f"{url}/gradio_api/upload", files={"files": ("set.jsonl", content)}, timeout=30)
     up.raise_for_status()
     value = {"path": up.json()[0], "meta": {"_type": "gradio.FileData"}}
-    r = httpx.post(f"{url}/gradio_api/call/evaluate", json={"data": [value, 3]}, timeout=30)
+    r = httpx.post(f"{url}/gradio_api/call/evaluate", json={"data": [value]}, timeout=30)
     r.raise_for_status()
     try:
         return httpx.get(f"{url}/gradio_api/call/evaluate/{r.json()['event_id']}", timeout=600).text

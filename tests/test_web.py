@@ -242,7 +242,7 @@ def test_old_evaluation_downloads_are_removed(tmp_path):
 def _call_evaluate(base: str, value: object) -> str:
     import httpx
 
-    r = httpx.post(f"{base}/gradio_api/call/evaluate", json={"data": [value, 3]}, timeout=30)
+    r = httpx.post(f"{base}/gradio_api/call/evaluate", json={"data": [value]}, timeout=30)
     if r.status_code != 200:
         return r.text
     return httpx.get(f"{base}/gradio_api/call/evaluate/{r.json()['event_id']}", timeout=60).text

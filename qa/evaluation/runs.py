@@ -21,8 +21,12 @@ CSV_COLUMNS = (
 )
 
 def is_miss(v: Verdict) -> bool:
+    """Answered when the reading does not answer; or the evidence not first, or not highlighted.
+    A question that gives no evidence to look for is not judged, so it is no miss."""
     if not v["answerable"]:
         return v["answered"]
+    if not v.get("has_gold", True):
+        return False
     return v["rank"] != 1 or v["highlight_ok"] is False
 
 
@@ -40,6 +44,7 @@ def result_rows(
             "pages": format_pages(top.page_labels or top.pages) if top else "", "highlight": top.highlight.text if top else "",
             "took_ms": a.took_ms, "error": a.error,
             "answerable": q.answerable, "miss": is_miss(v) if v else a.error is not None,
+            "evidence": list(q.evidence), "footnotes": list(q.footnotes),
         })
     return rows
 

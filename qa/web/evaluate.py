@@ -21,7 +21,7 @@ from qa.errors import QuestionFileError  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EVAL_DIR_PREFIX", "NOT_UPLOADED", "UPLOADS_KEPT", "evaluate_file", "prune_eval_dirs", "refusal", "uploaded_file"]
+__all__ = ["EVAL_DIR_PREFIX", "EVAL_TOP_K", "NOT_UPLOADED", "UPLOADS_KEPT", "evaluate_file", "prune_eval_dirs", "refusal", "uploaded_file"]
 
 
 EVAL_DIR_PREFIX = "qa-eval-"
@@ -77,8 +77,12 @@ def uploaded_file(file: str | None, uploaded: set[str]) -> Path:
     return path
 
 
+EVAL_TOP_K = 10  # passages searched for each question's evidence, whatever the Ask tab shows
+
+
 def evaluate_file(
-    engine: Engine, settings: Settings, file: str | None, top_k: int, progress: Any, *, uploaded: set[str],
+    engine: Engine, settings: Settings, file: str | None, progress: Any, *, uploaded: set[str],
+    top_k: int = EVAL_TOP_K,
 ) -> tuple[str, str, list[str]]:
     """The evaluation tab: answer and judge an uploaded question file; write the downloads."""
     import tempfile
@@ -143,7 +147,8 @@ def evaluate_file(
     for name, text in files.items():
         atomic_write_text(out / name, text)
     shown = {k: v for k, v in run.summary.items() if k not in ("ranking", "passages", "model", "file")}
-    got = (summary_html(shown, warnings), questions_html(result_rows(qs, ans, vs)),
+    got = (summary_html(shown, warnings, verdicts=[v for v in vs if v is not None], passages=top_k),
+           questions_html(result_rows(qs, ans, vs)),
            [str(out / name) for name in files])
     del run, judged, qs, ans, vs, files, lines
     _give_back_memory()

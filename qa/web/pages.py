@@ -214,9 +214,9 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
     session_files: dict[str, set[str]] = {}
 
     def evaluate(
-        file: str | None, top_k: float, request: gr.Request, progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way
+        file: str | None, request: gr.Request, progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way
     ) -> tuple[str, str, list[str]]:
-        got = evaluate_file(watch.engine, settings, file, int(top_k), progress, uploaded=page.upload_file_set)
+        got = evaluate_file(watch.engine, settings, file, progress, uploaded=page.upload_file_set)
         if file and request is not None and request.session_hash:
             session_files.setdefault(request.session_hash, set()).add(str(file))
         return got
@@ -269,11 +269,19 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
                 clear_button = gr.Button("Clear conversation", size="sm", variant="secondary", elem_id="qa-clear")
 
             with gr.Tab("Check a question set", id="evaluate"):
-                gr.Markdown(
-                    "Upload a question file (JSONL or CSV: `question`, and optionally `id`, `evidence`, "
-                    "`footnotes`, `type`) to see how well the reading answers it. "
-                    f"Up to {settings.web.max_eval_questions} questions and "
-                    f"{settings.web.max_upload_bytes // 1000} kB."
+                gr.HTML(
+                    "<p>Try the questions your students will ask before they do. Upload a file of questions, "
+                    "each with a few words copied from the reading that answer it (its <em>evidence</em>); "
+                    "each question is asked, and you see whether the passage shown first holds that evidence, "
+                    "whether its highlighted sentence does, and whether questions the reading does not answer "
+                    "are told so. Mark those with the type <code>unanswerable</code>.</p>"
+                    '<p>Start from a template: <a href="question-template.csv" download>CSV</a> (opens in a '
+                    'spreadsheet) or <a href="question-template.jsonl" download>JSONL</a>. Columns: '
+                    "<code>question</code> (the only one needed), <code>id</code>, <code>evidence</code>, "
+                    "<code>footnotes</code>, <code>type</code>; several quotes in one CSV cell are joined with "
+                    f"<code>||</code>. Up to {settings.web.max_eval_questions} questions and "
+                    f"{settings.web.max_upload_bytes // 1000} kB.</p>",
+                    elem_classes=["qa-eval-intro"],
                 )
                 eval_file = gr.File(label="Question file (JSONL or CSV)", file_types=[".jsonl", ".csv", ".json"],
                                     type="filepath", elem_id="qa-eval-file")
@@ -297,13 +305,20 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
         page.load(on_load, [top_k, doc_filter, history, stored], outputs, js=RESTORE_JS % js_vars, **private).then(
             fn=None, js=LOADED_JS % js_vars, api_visibility="private")
         page.unload(forget_uploads)
-        eval_button.click(evaluate, [eval_file, top_k], [eval_summary, eval_table, eval_downloads],
-                          concurrency_limit=1, concurrency_id="evaluate", **private)
+        # the last file's results go as soon as another file comes, or a run starts (and perhaps fails)
+        eval_outputs = [eval_summary, eval_table, eval_downloads]
+        eval_file.change(_no_results, None, eval_outputs, queue=False, **private)
+        eval_button.click(_no_results, None, eval_outputs, queue=False, **private).then(
+            evaluate, [eval_file], eval_outputs, concurrency_limit=1, concurrency_id="evaluate", **private)
     page.queue(
         default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_size, api_open=False
     )
     page.state_session_capacity = settings.web.max_sessions
     return cast(gr.Blocks, page), forget_session_files
+
+
+def _no_results() -> tuple[str, str, None]:
+    return "", "", None
 
 
 def widget(watch: ReadingWatch, settings: Settings) -> gr.Blocks:

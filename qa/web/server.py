@@ -130,6 +130,16 @@ def create_app(
     def gradio_js() -> FileResponse:
         return FileResponse(loader, media_type="text/javascript")
 
+    @app.get("/question-template.csv")
+    def question_template_csv() -> FileResponse:
+        """A question file to start from, for the teacher's tab."""
+        return FileResponse(STATIC / "question-template.csv", filename="question-template.csv", media_type="text/csv")
+
+    @app.get("/question-template.jsonl")
+    def question_template_jsonl() -> FileResponse:
+        return FileResponse(STATIC / "question-template.jsonl", filename="question-template.jsonl",
+                            media_type="application/jsonl")
+
     @app.get("/widget")
     def widget_slash(request: Request) -> RedirectResponse:
         query = request.url.query
