@@ -63,13 +63,24 @@ def test_course_page_iframe_widget_answers_with_highlight_and_note(page, live_ur
 
 
 def test_course_page_web_component_answers(page, live_url, course_site):
-    page.goto(f"{course_site.origin}/course-page-web-component.html?qa={live_url}")
+    url = f"{course_site.origin}/course-page-web-component.html"
+    page.goto(url)  # the course page alone, without the app (no ?qa=: it points at a port with no app)
+    alone = page.evaluate("getComputedStyle(document.body).lineHeight")
+    page.goto(f"{url}?qa={live_url}")
     box = page.get_by_label("Ask the reading")
     box.fill("Who designed the Plan Z-4?", timeout=TIMEOUT)
     box.press("Enter")
     page.locator("gradio-app mark.qa-highlight").first.wait_for(timeout=TIMEOUT)
     assert page.locator("gradio-app sup.qa-marker").count() >= 1
     assert "Ambassadors" in page.locator("gradio-app .qa-notes").first.inner_text()
+    # the course page keeps its own look: Gradio's stylesheet set the host's body margin to 0
+    assert page.locator("link[rel=stylesheet][href^='http://127.0.0.1']").count() >= 1  # Gradio's, in the host
+    centred = ("() => { const r = document.body.getBoundingClientRect(); return r.left > 50 &&"
+               " Math.abs(r.left - (document.documentElement.clientWidth - r.right)) < 2; }")  # "margin: 0 auto"
+    page.wait_for_function(centred, timeout=TIMEOUT)
+    assert page.evaluate("getComputedStyle(document.body).lineHeight") == alone
+    page.set_viewport_size({"width": 1000, "height": 700})  # its auto margins follow the width
+    page.wait_for_function(centred, timeout=TIMEOUT)
     # "Show in context" leads to the app, not to a page of the course site that embeds it
     href = page.locator("gradio-app a.qa-context").first.get_attribute("href")
     assert href and href.startswith(f"{live_url}/context/"), href
@@ -323,8 +334,7 @@ def test_evaluation_tab_upload_progress_summary_and_downloads(page, live_url, tm
         ',,,,,\n',
         encoding="utf-8",
     )
-    page.goto(live_url + "/")
-    page.get_by_role("tab", name="Check a question set").click(timeout=TIMEOUT)
+    page.goto(live_url + "/teacher/")
     page.locator("#qa-eval-file input[type=file]").set_input_files(str(qfile))
     page.locator("#qa-eval-run").click()
     summary = page.locator("#qa-eval-summary .qa-eval-plain")
@@ -376,8 +386,7 @@ def test_evaluation_tab_refuses_too_many_questions_and_clears_the_last_results(p
                     encoding="utf-8")
     qfile = tmp_path / "many.jsonl"
     qfile.write_text("".join(f'{{"question": "Question number {i}?"}}\n' for i in range(limit + 1)), encoding="utf-8")
-    page.goto(live_url + "/")
-    page.get_by_role("tab", name="Check a question set").click(timeout=TIMEOUT)
+    page.goto(live_url + "/teacher/")
     page.locator("#qa-eval-file input[type=file]").set_input_files(str(good))
     page.locator("#qa-eval-run").click()
     page.locator("#qa-eval-summary .qa-eval-plain").wait_for(timeout=TIMEOUT)
@@ -390,11 +399,30 @@ def test_evaluation_tab_refuses_too_many_questions_and_clears_the_last_results(p
     assert page.locator("#qa-eval-questions tr").count() == 0
 
 
-def test_the_teachers_tab_offers_templates_that_read_as_question_files(page, live_url, tmp_path):
+def test_the_teachers_page_is_apart_from_the_students_and_linked_from_it(page, live_url):
+    """A student sees no teacher's tab beside the question box; a link at the foot of the page,
+    absolute (so it works where the page is embedded), leads to the teacher's page and back."""
+    page.goto(live_url + "/")
+    page.locator("#qa-question textarea").wait_for(timeout=TIMEOUT)
+    assert page.get_by_role("tab").count() == 0 and page.locator("#qa-eval-file").count() == 0
+    link = page.get_by_role("link", name="For teachers: check a question set")
+    page.wait_for_function("() => /^http:\\/\\/127\\.0\\.0\\.1:\\d+\\/teacher\\/$/.test("
+                           "document.querySelector('.qa-teacher-link a').href) && "
+                           "document.querySelector('.qa-teacher-link a').getAttribute('href').startsWith('http')",
+                           timeout=TIMEOUT)
+    link.click()
+    page.get_by_role("heading", name="Check a question set").wait_for(timeout=TIMEOUT)
+    assert page.url == live_url + "/teacher/"
+    page.get_by_role("link", name="the students' page").click()
+    page.locator("#qa-question textarea").wait_for(timeout=TIMEOUT)
+    assert page.url == live_url + "/"
+    shot(page, "student-page-foot.png")
+
+
+def test_the_teachers_page_offers_templates_that_read_as_question_files(page, live_url, tmp_path):
     from qa.evaluation.questions import EvalQuestion, read_questions
 
-    page.goto(live_url + "/")
-    page.get_by_role("tab", name="Check a question set").click(timeout=TIMEOUT)
+    page.goto(live_url + "/teacher/")
     for ext in ("csv", "jsonl"):
         with page.expect_download() as dl:
             page.get_by_role("link", name=ext.upper(), exact=True).click()
@@ -515,10 +543,11 @@ def test_no_serious_accessibility_violation_on_any_page(browser, live_url):
             pg.goto(live_url + f"/?theme={scheme}&q=" + "Who+designed+the+Plan+Z-4%3F")
             pg.locator("#qa-conversation article.qa-best").wait_for(timeout=TIMEOUT)
             assert axe_violations(pg) == [], f"main page ({scheme})"
-            pg.get_by_role("tab", name="Check a question set").click()
-            pg.get_by_role("button", name="Evaluate").wait_for(timeout=TIMEOUT)
-            assert axe_violations(pg) == [], f"teacher's tab ({scheme})"
             href = pg.locator("a.qa-context").first.get_attribute("href")
+            t = context.new_page()
+            t.goto(live_url + f"/teacher/?theme={scheme}")
+            t.get_by_role("button", name="Evaluate").wait_for(timeout=TIMEOUT)
+            assert axe_violations(t) == [], f"teacher's page ({scheme})"
             w = context.new_page()
             w.goto(live_url + f"/widget/?theme={scheme}")
             box = w.get_by_label("Ask the reading")

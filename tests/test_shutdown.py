@@ -32,13 +32,13 @@ def _start(app_dir, port: int, tmp) -> subprocess.Popen[str]:
 
 
 def _evaluate(url: str, content: bytes) -> str:
-    up = httpx.post(f"{url}/gradio_api/upload", files={"files": ("set.jsonl", content)}, timeout=30)
+    up = httpx.post(f"{url}/teacher/gradio_api/upload", files={"files": ("set.jsonl", content)}, timeout=30)
     up.raise_for_status()
     value = {"path": up.json()[0], "meta": {"_type": "gradio.FileData"}}
-    r = httpx.post(f"{url}/gradio_api/call/evaluate", json={"data": [value]}, timeout=30)
+    r = httpx.post(f"{url}/teacher/gradio_api/call/evaluate", json={"data": [value]}, timeout=30)
     r.raise_for_status()
     try:
-        return httpx.get(f"{url}/gradio_api/call/evaluate/{r.json()['event_id']}", timeout=600).text
+        return httpx.get(f"{url}/teacher/gradio_api/call/evaluate/{r.json()['event_id']}", timeout=600).text
     except httpx.TransportError as exc:  # the server went away mid-way
         return f"dropped: {exc}"
 

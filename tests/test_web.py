@@ -242,10 +242,10 @@ def test_old_evaluation_downloads_are_removed(tmp_path):
 def _call_evaluate(base: str, value: object) -> str:
     import httpx
 
-    r = httpx.post(f"{base}/gradio_api/call/evaluate", json={"data": [value]}, timeout=30)
+    r = httpx.post(f"{base}/teacher/gradio_api/call/evaluate", json={"data": [value]}, timeout=30)
     if r.status_code != 200:
         return r.text
-    return httpx.get(f"{base}/gradio_api/call/evaluate/{r.json()['event_id']}", timeout=60).text
+    return httpx.get(f"{base}/teacher/gradio_api/call/evaluate/{r.json()['event_id']}", timeout=60).text
 
 
 def test_evaluation_reads_only_uploaded_files(live_url, tmp_path):
@@ -264,7 +264,8 @@ def test_evaluation_reads_only_uploaded_files(live_url, tmp_path):
             replies.append(re.sub(r"input_value='[^']*'", "", reply.replace(str(path), "PATH")))
     assert replies[0:2] == replies[2:4]  # nothing tells whether the path exists
     # the same file, uploaded, is evaluated
-    up = httpx.post(f"{live_url}/gradio_api/upload", files={"files": ("mine.jsonl", secret.read_bytes())}, timeout=30)
+    up = httpx.post(f"{live_url}/teacher/gradio_api/upload", files={"files": ("mine.jsonl", secret.read_bytes())},
+                    timeout=30)
     assert up.status_code == 200
     reply = _call_evaluate(live_url, {"path": up.json()[0], "meta": {"_type": "gradio.FileData"}})
     assert "event: complete" in reply and "secret-id-7" in reply
@@ -327,19 +328,20 @@ def test_api_says_busy_after_its_wait_even_under_hundreds_of_clients(web_engine)
 
 
 def test_one_body_limit_on_every_route(live_url, web_app):
-    """Uploads to the widget are refused, uploads to the main page and Gradio's JSON routes are
-    bounded (50 MB went into the widget's upload folder; 10 MB JSON bodies were read whole)."""
+    """Uploads to the students' pages are refused, uploads to the teacher's page and Gradio's JSON
+    routes are bounded (50 MB went into the widget's upload folder; 10 MB JSON bodies were read whole)."""
     import httpx
 
     web = web_app.state.settings.web
     small = b'{"question": "Kosovo?"}\n'
-    r = httpx.post(f"{live_url}/widget/gradio_api/upload", files={"files": ("q.jsonl", small)}, timeout=30)
-    assert r.status_code == 413 and r.json()["detail"] == "The widget takes no files."
+    for page in ("/widget", ""):
+        r = httpx.post(f"{live_url}{page}/gradio_api/upload", files={"files": ("q.jsonl", small)}, timeout=30)
+        assert r.status_code == 413 and r.json()["detail"].startswith("This page takes no files")
     big = b"x" * (web.max_upload_bytes + 200_000)
-    r = httpx.post(f"{live_url}/gradio_api/upload", files={"files": ("q.jsonl", big)}, timeout=30)
+    r = httpx.post(f"{live_url}/teacher/gradio_api/upload", files={"files": ("q.jsonl", big)}, timeout=30)
     assert r.status_code == 413 and str(web.max_upload_bytes) in r.json()["detail"]
     body = json.dumps({"data": ["x" * (web.max_body_bytes + 1), 3, None], "fn_index": 0, "session_hash": "abc"})
-    for route in ("/gradio_api/queue/join", "/widget/gradio_api/queue/join", "/gradio_api/call/evaluate"):
+    for route in ("/gradio_api/queue/join", "/widget/gradio_api/queue/join", "/teacher/gradio_api/call/evaluate"):
         r = httpx.post(live_url + route, content=body, headers={"content-type": "application/json"}, timeout=30)
         assert r.status_code == 413, (route, r.status_code)
 
@@ -350,7 +352,7 @@ def test_one_body_limit_on_every_route(live_url, web_app):
     r = httpx.post(live_url + "/gradio_api/queue/join", content=chunked(), timeout=30)
     assert r.status_code == 413
     # within the bounds, the routes work as before
-    r = httpx.post(f"{live_url}/gradio_api/upload", files={"files": ("q.jsonl", small)}, timeout=30)
+    r = httpx.post(f"{live_url}/teacher/gradio_api/upload", files={"files": ("q.jsonl", small)}, timeout=30)
     assert r.status_code == 200
 
 
@@ -387,7 +389,7 @@ def test_gradio_ask_refuses_with_messages_not_python_and_logs_no_traceback(live_
 def test_an_unknown_endpoint_name_is_404_with_a_message(live_url):
     import httpx
 
-    for path in ("/gradio_api/call/nosuch", "/widget/gradio_api/call/evaluate"):
+    for path in ("/gradio_api/call/nosuch", "/widget/gradio_api/call/evaluate", "/gradio_api/call/evaluate"):
         r = httpx.post(live_url + path, json={"data": []}, timeout=30)
         assert r.status_code == 404 and "No endpoint named" in r.json()["detail"], (path, r.status_code)
     assert httpx.get(live_url + "/gradio_api/call/nosuch/abc", timeout=30).status_code == 404

@@ -1,9 +1,9 @@
-"""The Gradio pages: the main page (question box, conversation, example questions, the
-evaluation tab) and the compact widget for a course page; idle sessions forgotten."""
+"""The Gradio pages: the students' main page (question box, conversation, example questions, a
+link to the teacher's page, ``qa.web.teacher``) and the compact widget for a course page; idle
+sessions forgotten."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -12,7 +12,6 @@ import zlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from html import escape
-from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -31,7 +30,8 @@ from qa.models import Answer  # noqa: E402
 from qa.render import render_answer, render_turn, render_turns  # noqa: E402
 from qa.web.api import AskRequest, validation_message  # noqa: E402
 from qa.web.browser_js import ADDRESS_JS, FORGET_JS, LOADED_JS, RESTORE_JS, STORE_KEY  # noqa: E402
-from qa.web.evaluate import UPLOADS_KEPT, evaluate_file, refusal  # noqa: E402
+from qa.web.evaluate import UPLOADS_KEPT, refusal  # noqa: E402
+from qa.web.teacher import TEACHER_PATH  # noqa: E402
 from qa.web.watch import ReadingWatch  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -132,8 +132,8 @@ def app_address(request: gr.Request | None, settings: Settings) -> str:
     return f"http://{host}" if re.fullmatch(r"[\w.\-\[\]:]+", host or "") else ""
 
 
-def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Callable[[str], None]]:
-    """The main page, and what forgets a session's uploads (by its session hash)."""
+def main_page(watch: ReadingWatch, settings: Settings) -> gr.Blocks:
+    """The students' page: the question box, the examples, the conversation."""
     threshold = settings.ranking.answer_threshold
     max_turns = settings.web.max_turns
     docs = watch.engine.documents  # the title and the document filter: as at the start
@@ -194,6 +194,11 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
         # leave the question box alone: a student may already be typing
         return show(history), history, gr.update()
 
+    def teacher_link(request: gr.Request) -> str:
+        """The link to the teacher's page, absolute: it works in a page that embeds this one."""
+        href = f"{app_address(request, settings)}{TEACHER_PATH}/"
+        return f'<p class="qa-teacher-link"><a href="{escape(href)}">For teachers: check a question set</a></p>'
+
     def clear() -> tuple[str, Turns]:
         return show([]), []
 
@@ -211,29 +216,7 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
             raise refusal(str(exc)) from None
         return answer.model_dump(mode="json")
 
-    session_files: dict[str, set[str]] = {}
-
-    def evaluate(
-        file: str | None, request: gr.Request, progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way
-    ) -> tuple[str, str, list[str]]:
-        got = evaluate_file(watch.engine, settings, file, progress, uploaded=page.upload_file_set)
-        if file and request is not None and request.session_hash:
-            session_files.setdefault(request.session_hash, set()).add(str(file))
-        return got
-
-    def forget_uploads(request: gr.Request) -> None:
-        """The session ended (its tab closed): remove the question files it uploaded."""
-        forget_session_files(getattr(request, "session_hash", None) or "")
-
-    def forget_session_files(session_hash: str) -> None:
-        for name in session_files.pop(session_hash, set()):
-            page.upload_file_set.discard(name)
-            Path(name).unlink(missing_ok=True)
-            with contextlib.suppress(OSError):
-                Path(name).parent.rmdir()  # its folder, a hash of the content, when now empty
-
-    # uploads nobody evaluated are removed 6 hours after they came, with the downloads (all at shutdown)
-    with gr.Blocks(title=f"Ask: {title}", analytics_enabled=False, delete_cache=UPLOADS_KEPT) as page:
+    with gr.Blocks(title=f"Ask: {title}", analytics_enabled=False) as page:
         history = gr.State([])
         stored = gr.Textbox(visible=False)  # the questions this browser kept (RESTORE_JS fills it at load)
         gr.api(api_ask, api_name="ask")  # type: ignore[attr-defined]  # first, so the name 'ask' is this endpoint's
@@ -241,55 +224,32 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
             f'<header class="qa-title"><h1>{escape(title)}</h1><p>Ask a question; the answer quotes the '
             "reading itself, with its page and footnotes. Nothing is made up.</p></header>"
         )
-        with gr.Tabs():
-            with gr.Tab("Ask", id="ask"):
-                with gr.Row(equal_height=True):
-                    question = gr.Textbox(
-                        label="Your question", placeholder="Type a question about the reading and press Enter",
-                        scale=5, elem_id="qa-question", autofocus=True,
-                    )
-                    ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
-                # a student sees the box, the examples and the answers; the rest waits, folded
-                with gr.Accordion("Options", open=False, elem_id="qa-options"), gr.Row():
-                    top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Passages to show", elem_id="qa-top-k")
-                    doc_filter = gr.Dropdown(
-                        choices=[(d.title, d.doc_id) for d in docs.values()], value=[], multiselect=True,
-                        label="Search only in (all readings when empty)", visible=len(docs) > 1, elem_id="qa-documents",
-                    )
-                examples = _example_questions(settings)
-                example_buttons = []
-                if examples:
-                    with gr.Row(elem_classes=["qa-examples"]):
-                        gr.Markdown("**Example questions:**")
-                        for text in examples:
-                            example_buttons.append((gr.Button(text, size="sm", variant="secondary"), text))
-                # one reading: its title is the page's, not repeated on every card
-                conversation = gr.HTML(show([]), elem_id="qa-conversation",
-                                       elem_classes=["qa-one-doc"] if len(docs) == 1 else None)
-                clear_button = gr.Button("Clear conversation", size="sm", variant="secondary", elem_id="qa-clear")
-
-            with gr.Tab("Check a question set", id="evaluate"):
-                gr.HTML(
-                    "<p>Try the questions your students will ask before they do. Upload a file of questions, "
-                    "each with a few words copied from the reading that answer it (its <em>evidence</em>); "
-                    "each question is asked, and you see whether the passage shown first holds that evidence, "
-                    "whether its highlighted sentence does, and whether questions the reading does not answer "
-                    "are told so. Mark those with the type <code>unanswerable</code>.</p>"
-                    '<p>Start from a template: <a href="question-template.csv" download>CSV</a> (opens in a '
-                    'spreadsheet) or <a href="question-template.jsonl" download>JSONL</a>. Columns: '
-                    "<code>question</code> (the only one needed), <code>id</code>, <code>evidence</code>, "
-                    "<code>footnotes</code>, <code>type</code>; several quotes in one CSV cell are joined with "
-                    f"<code>||</code>. Up to {settings.web.max_eval_questions} questions and "
-                    f"{settings.web.max_upload_bytes // 1000} kB.</p>",
-                    elem_classes=["qa-eval-intro"],
-                )
-                eval_file = gr.File(label="Question file (JSONL or CSV)", file_types=[".jsonl", ".csv", ".json"],
-                                    type="filepath", elem_id="qa-eval-file")
-                eval_button = gr.Button("Evaluate", variant="primary", elem_id="qa-eval-run")
-                eval_summary = gr.HTML("", elem_id="qa-eval-summary")
-                eval_downloads = gr.File(label="Download the results (CSV, JSONL, summary JSON, HTML report)",
-                                         file_count="multiple", interactive=False, elem_id="qa-eval-downloads")
-                eval_table = gr.HTML("", elem_id="qa-eval-questions")
+        with gr.Row(equal_height=True):
+            question = gr.Textbox(
+                label="Your question", placeholder="Type a question about the reading and press Enter",
+                scale=5, elem_id="qa-question", autofocus=True,
+            )
+            ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
+        # a student sees the box, the examples and the answers; the rest waits, folded
+        with gr.Accordion("Options", open=False, elem_id="qa-options"), gr.Row():
+            top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Passages to show", elem_id="qa-top-k")
+            doc_filter = gr.Dropdown(
+                choices=[(d.title, d.doc_id) for d in docs.values()], value=[], multiselect=True,
+                label="Search only in (all readings when empty)", visible=len(docs) > 1, elem_id="qa-documents",
+            )
+        examples = _example_questions(settings)
+        example_buttons = []
+        if examples:
+            with gr.Row(elem_classes=["qa-examples"]):
+                gr.Markdown("**Example questions:**")
+                for text in examples:
+                    example_buttons.append((gr.Button(text, size="sm", variant="secondary"), text))
+        # one reading: its title is the page's, not repeated on every card
+        conversation = gr.HTML(show([]), elem_id="qa-conversation",
+                               elem_classes=["qa-one-doc"] if len(docs) == 1 else None)
+        clear_button = gr.Button("Clear conversation", size="sm", variant="secondary", elem_id="qa-clear")
+        # teachers find their page by this link, not a tab beside the student's question box
+        teacher = gr.HTML('<p class="qa-teacher-link"><a href="teacher/">For teachers: check a question set</a></p>')
         outputs = [conversation, history, question]
         inputs = [question, top_k, doc_filter, history]
         private: dict[str, Any] = {"api_visibility": "private"}
@@ -304,21 +264,12 @@ def main_page(watch: ReadingWatch, settings: Settings) -> tuple[gr.Blocks, Calla
             fn=None, js=FORGET_JS % js_vars, api_visibility="private")
         page.load(on_load, [top_k, doc_filter, history, stored], outputs, js=RESTORE_JS % js_vars, **private).then(
             fn=None, js=LOADED_JS % js_vars, api_visibility="private")
-        page.unload(forget_uploads)
-        # the last file's results go as soon as another file comes, or a run starts (and perhaps fails)
-        eval_outputs = [eval_summary, eval_table, eval_downloads]
-        eval_file.change(_no_results, None, eval_outputs, queue=False, **private)
-        eval_button.click(_no_results, None, eval_outputs, queue=False, **private).then(
-            evaluate, [eval_file], eval_outputs, concurrency_limit=1, concurrency_id="evaluate", **private)
+        page.load(teacher_link, None, [teacher], queue=False, **private)
     page.queue(
         default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_size, api_open=False
     )
     page.state_session_capacity = settings.web.max_sessions
-    return cast(gr.Blocks, page), forget_session_files
-
-
-def _no_results() -> tuple[str, str, None]:
-    return "", "", None
+    return cast(gr.Blocks, page)
 
 
 def widget(watch: ReadingWatch, settings: Settings) -> gr.Blocks:

@@ -63,7 +63,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["method"] == "GET" and scope["path"] in ("/", "/widget/"):
+        if scope["method"] == "GET" and scope["path"] in ("/", "/widget/", "/teacher/"):
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
             theme = query.get("theme")
             if scope["path"] == "/widget/" and theme is None and "__theme" not in query:
@@ -92,7 +92,7 @@ class KnownEndpoints:
     """Pure ASGI middleware: ``/gradio_api/call/<name>`` for a name no page has gets 404 with a
     message (Gradio answered 500 and reset the connection)."""
 
-    CALL = re.compile(r"^(/widget)?/gradio_api/call/([^/]+)(/[^/]+)?$")
+    CALL = re.compile(r"^(/widget|/teacher)?/gradio_api/call/([^/]+)(/[^/]+)?$")
 
     def __init__(self, app: ASGIApp, names: dict[str, set[str]]) -> None:
         self.app = app
@@ -111,8 +111,8 @@ class KnownEndpoints:
 class BodyLimit:
     """Pure ASGI middleware: one bound on every request body, before any route reads it.
 
-    Uploads to the main page (``/gradio_api/upload``) may hold a question file of
-    ``max_upload_bytes`` (plus room for the multipart framing); the widget takes no files;
+    Uploads to the teacher's page (``/teacher/gradio_api/upload``) may hold a question file of
+    ``max_upload_bytes`` (plus room for the multipart framing); the students' pages take no files;
     every other body, Gradio's JSON routes included, at most ``max_body_bytes``. A declared
     length over the bound gets 413 at once; a chunked body is read up to the bound, then
     replayed to the route.
@@ -127,8 +127,8 @@ class BodyLimit:
 
     def limit(self, path: str) -> tuple[int, str]:
         if path.endswith("/gradio_api/upload"):
-            if path.startswith("/widget/"):
-                return 0, "The widget takes no files."
+            if not path.startswith("/teacher/"):
+                return 0, "This page takes no files (question files go to the teacher's page, /teacher/)."
             return self.upload, f"The file is over {self.upload - self.UPLOAD_FRAMING} bytes, the limit here."
         return self.body, f"The request body is over {self.body} bytes."
 

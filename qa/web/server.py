@@ -1,7 +1,9 @@
 """The web app: one FastAPI app that serves
 
-- ``/``            the Gradio main page (question box, conversation, example questions,
-                   the evaluation tab): ``qa.web.pages``, ``qa.web.evaluate``;
+- ``/``            the Gradio students' page (question box, conversation, example
+                   questions): ``qa.web.pages``;
+- ``/teacher/``    the teacher's page, a question file checked against the reading:
+                   ``qa.web.teacher``, ``qa.web.evaluate``; ``/question-template.csv|jsonl``;
 - ``/widget/``     a compact Gradio page for an iframe in a course page
                    (query parameters: ``k`` passages, ``doc`` document ids, ``theme``);
 - ``POST /api/ask`` the engine's Answer JSON; ``GET /healthz``: ``qa.web.api``;
@@ -35,6 +37,7 @@ from fastapi.middleware.cors import CORSMiddleware  # noqa: E402
 from fastapi.responses import (  # noqa: E402
     FileResponse,
     RedirectResponse,
+    Response,
 )
 from fastapi.staticfiles import StaticFiles  # noqa: E402
 
@@ -45,6 +48,7 @@ from qa.web.api import ApiSlots, api_router  # noqa: E402
 from qa.web.context import context_router  # noqa: E402
 from qa.web.pages import forget_idle_sessions, main_page, widget  # noqa: E402
 from qa.web.security import BodyLimit, KnownEndpoints, SecurityHeaders, endpoint_names  # noqa: E402
+from qa.web.teacher import TEACHER_PATH, teacher_page  # noqa: E402
 from qa.web.watch import ReadingWatch  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -126,9 +130,12 @@ def create_app(
 
     loader = Path(gr.__file__).resolve().parent / "templates" / "frontend" / "gradio.js"
 
+    # Gradio's loader, after a script that keeps the course page's own margins and font (qa/web/static/host-style.js)
+    loader_js = (STATIC / "host-style.js").read_text(encoding="utf-8") + "\n" + loader.read_text(encoding="utf-8")
+
     @app.get("/gradio.js")
-    def gradio_js() -> FileResponse:
-        return FileResponse(loader, media_type="text/javascript")
+    def gradio_js() -> Response:
+        return Response(loader_js, media_type="text/javascript")
 
     @app.get("/question-template.csv")
     def question_template_csv() -> FileResponse:
@@ -148,21 +155,25 @@ def create_app(
     if examples_dir is not None and examples_dir.is_dir():
         app.mount("/examples", StaticFiles(directory=examples_dir, html=True), name="examples")
 
-    # The widget first: the root mount would catch /widget/ otherwise.
+    @app.get(TEACHER_PATH)
+    def teacher_slash() -> RedirectResponse:
+        return RedirectResponse(f"{TEACHER_PATH}/", status_code=307)
+
+    # The widget and the teacher's page first: the root mount would catch their paths otherwise.
     widget_css = css + (STATIC / "widget.css").read_text(encoding="utf-8")
-    widget_page, (main, forget_files) = widget(watch, settings), main_page(watch, settings)
-    pages.extend([(widget_page, None), (main, forget_files)])
-    app.state.pages = {"/": main, "/widget": widget_page}
+    widget_page, main = widget(watch, settings), main_page(watch, settings)
+    teacher, forget_files = teacher_page(watch, settings)
+    pages.extend([(widget_page, None), (teacher, forget_files), (main, None)])
+    app.state.pages = {"/": main, "/widget": widget_page, TEACHER_PATH: teacher}
     # the cards' copy buttons work where this head runs (not in a <gradio-app> embed, which keeps them hidden)
     head = (f"<script>{(STATIC / 'page.js').read_text(encoding='utf-8')}</script>"
             "<style>html.qa-can-copy .qa-tools { display: flex !important; }</style>")
     gr.mount_gradio_app(app, widget_page, path="/widget", footer_links=[], css=widget_css, ssr_mode=False, head=head,
                         theme=page_theme())
-    gr.mount_gradio_app(
-        app, main, path="/", footer_links=[], css=css, ssr_mode=False, max_file_size=web.max_upload_bytes,
-        head=head, theme=page_theme(),
-    )
-    for blocks in (widget_page, main):
+    gr.mount_gradio_app(app, teacher, path=TEACHER_PATH, footer_links=[], css=css, ssr_mode=False,
+                        max_file_size=web.max_upload_bytes, head=head, theme=page_theme())
+    gr.mount_gradio_app(app, main, path="/", footer_links=[], css=css, ssr_mode=False, head=head, theme=page_theme())
+    for blocks in (widget_page, teacher, main):
         # Gradio checks that a file value names an upload only in a launched app (processing_utils
         # ._check_allowed); a mounted one never launches, so say it did: the check then runs
         blocks.has_launched = True
@@ -172,7 +183,7 @@ def create_app(
         allow_headers=["*"], allow_credentials=False,
     )
     app.add_middleware(KnownEndpoints, names={
-        "/": endpoint_names(main), "/widget": endpoint_names(widget_page)})
+        "/": endpoint_names(main), "/widget": endpoint_names(widget_page), TEACHER_PATH: endpoint_names(teacher)})
     app.add_middleware(BodyLimit, settings=settings)
     app.add_middleware(SecurityHeaders, settings=settings)  # outermost: its headers go on every reply, 413s too
     return app
@@ -187,5 +198,6 @@ def serve(settings: Settings | None = None, *, examples_dir: Path | None = None)
         app = create_app(settings=settings, examples_dir=examples_dir)
     except QAError as exc:
         raise SystemExit(f"essay-qa: {exc}") from exc
-    logger.info("serving on http://%s:%d/ (widget at /widget/)", settings.host, settings.port)
+    logger.info("serving on http://%s:%d/ (widget at /widget/, the teacher's page at /teacher/)",
+                settings.host, settings.port)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", timeout_graceful_shutdown=5)
