@@ -95,19 +95,44 @@ def test_course_page_web_component_answers(page, live_url, course_site):
     context.close()
 
 
-def test_a_site_not_allowed_cannot_frame_the_widget(page, live_url):
+def test_a_site_not_allowed_cannot_frame_the_widget_and_its_teacher_is_told_why(page, live_url, caplog):
+    """No widget in the frame of a site missing from frame_ancestors, but a page saying which
+    setting to change (Chromium showed its broken-frame icon), and a line in the log."""
+    import logging
+
     from conftest import ROOT, StaticServer
 
     other = StaticServer(ROOT / "examples")  # an origin missing from frame_ancestors
+    caplog.set_level(logging.WARNING, logger="qa.web.security")
     try:
-        blocked = []
-        page.on("console", lambda m: blocked.append(m.text) if "frame-ancestors" in m.text else None)
         page.goto(f"{other.origin}/course-page-iframe.html?qa={live_url}")
-        page.wait_for_timeout(3000)
-        assert page.frame_locator("#qa").get_by_label("Ask the reading").count() == 0
-        assert blocked, "Chromium reported no frame-ancestors violation"
+        frame = page.frame_locator("#qa")
+        frame.get_by_role("heading", name="The reading's question box cannot be shown on this site").wait_for(
+            timeout=TIMEOUT)
+        told = frame.locator("body").inner_text()
+        assert other.origin in told and "QA_WEB__FRAME_ANCESTORS" in told and "QA_WEB__CORS_ORIGINS" in told
+        assert frame.get_by_label("Ask the reading").count() == 0
+        assert any(other.origin in r.getMessage() and "frame_ancestors" in r.getMessage() for r in caplog.records)
+        shot(page, "frame-not-allowed.png")
     finally:
         other.close()
+
+
+def test_the_refused_frame_is_only_for_a_site_not_allowed():
+    from qa.web.security import refused_framer
+
+    def scope(referer: str, dest: bytes = b"iframe") -> dict:
+        return {"scheme": "http", "headers": [(b"host", b"qa.example.edu"), (b"sec-fetch-dest", dest),
+                                               (b"referer", referer.encode())]}
+
+    allowed = ["'self'", "https://moodle.example.edu", "https://*.canvas.example.org"]
+    assert refused_framer(scope("https://evil.example.com/page"), allowed) == "https://evil.example.com"
+    assert refused_framer(scope("https://moodle.example.edu/course/5"), allowed) is None
+    assert refused_framer(scope("https://uni.canvas.example.org/c"), allowed) is None
+    assert refused_framer(scope("http://moodle.example.edu/"), allowed) == "http://moodle.example.edu"  # scheme
+    assert refused_framer(scope("http://qa.example.edu/"), allowed) is None  # 'self'
+    assert refused_framer(scope("https://evil.example.com/", b"document"), allowed) is None  # not framed
+    assert refused_framer(scope(""), allowed) is None  # no Referer: the browser's CSP decides
 
 
 def test_main_page_example_context_view_and_share_link(page, live_url):

@@ -14,6 +14,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 from fastapi.responses import (  # noqa: E402
+    HTMLResponse,
     JSONResponse,
     RedirectResponse,
 )
@@ -22,7 +23,7 @@ from qa.config import Settings  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BodyLimit", "KnownEndpoints", "PAGE_POLICY", "SecurityHeaders", "csp", "endpoint_names"]
+__all__ = ["BodyLimit", "KnownEndpoints", "PAGE_POLICY", "SecurityHeaders", "csp", "endpoint_names", "refused_framer"]
 
 
 Scope = MutableMapping[str, Any]
@@ -46,6 +47,68 @@ def csp(settings: Settings, extra: str = PAGE_POLICY) -> str:
     return f"{extra}frame-ancestors {ancestors}"
 
 
+_FRAMES = (b"iframe", b"frame", b"embed", b"object")
+_ORIGIN = re.compile(r"^(https?)://([^/?#]+)")
+_REFUSED_KEPT = 100  # embedding sites named in the log, once each
+
+
+def _allows(source: str, origin: str, own: str) -> bool:
+    """Whether one CSP frame-ancestors ``source`` expression lets ``origin`` frame the app at
+    ``own`` ('self', '*', an origin, or one with a '*.' subdomain wildcard)."""
+    source = source.strip().rstrip("/")
+    if source == "'self'":
+        return origin == own
+    if source == "*":
+        return True
+    m = re.fullmatch(r"(?:(https?):)?(?://)?(\*\.)?([^/:]+)(:\d+|:\*)?", source)
+    o = _ORIGIN.match(origin)
+    if not m or not o:
+        return False
+    scheme, wild, host, port = m.groups()
+    o_scheme, o_netloc = o.groups()
+    o_host, _, o_port = o_netloc.partition(":")
+    if scheme and scheme != o_scheme:
+        return False
+    if not (o_host == host if not wild else o_host.endswith("." + host)):
+        return False
+    return port in (None, ":*") or port[1:] == o_port
+
+
+def refused_framer(scope: Scope, ancestors: list[str]) -> str | None:
+    """The site of a page that frames this one although ``ancestors`` does not allow it (from
+    the request's Sec-Fetch-Dest and Referer), or None: not framed, allowed, or unknown (a page
+    that sends no Referer is left to the browser, which blocks it all the same)."""
+    headers = dict(scope.get("headers") or [])
+    if headers.get(b"sec-fetch-dest") not in _FRAMES:
+        return None
+    m = _ORIGIN.match(headers.get(b"referer", b"").decode("latin-1"))
+    if not m:
+        return None
+    origin = f"{m.group(1)}://{m.group(2)}"
+    own = f"{scope.get('scheme', 'http')}://{headers.get(b'host', b'').decode('latin-1')}"
+    return None if any(_allows(a, origin, own) for a in ancestors) else origin
+
+
+def refused_frame_page(origin: str) -> str:
+    """What a teacher sees in the frame of a course page the app may not be shown in."""
+    from html import escape
+
+    site = escape(origin)
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not allowed on this site</title>'
+        "<style>body{font:14px/1.45 system-ui,sans-serif;margin:.5rem;color:#1f2937;background:#fff}"
+        "h1{font-size:1rem;margin:0 0 .3rem}p{margin:.3rem 0}"
+        "code{background:#f3f4f6;padding:0 .2rem;overflow-wrap:anywhere}</style></head><body>"
+        "<h1>The reading's question box cannot be shown on this site</h1>"
+        f"<p>Whoever runs the essay-qa server adds <code>{site}</code> to "
+        "<code>QA_WEB__FRAME_ANCESTORS</code> (for an <code>&lt;iframe&gt;</code>) or "
+        "<code>QA_WEB__CORS_ORIGINS</code> (for the <code>&lt;gradio-app&gt;</code> web component) and "
+        "restarts it; until then the server sends this site no page to show.</p>"
+        f"<p>For example: <code>QA_WEB__FRAME_ANCESTORS='[\"&#39;self&#39;\", \"{site}\"]'</code></p>"
+        "</body></html>"
+    )
+
+
 class SecurityHeaders:
     """Pure ASGI middleware (streams pass through untouched).
 
@@ -58,10 +121,24 @@ class SecurityHeaders:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.csp = csp(settings).encode()
+        self.ancestors = list(settings.web.frame_ancestors)
+        self.refused: set[str] = set()
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        framer = refused_framer(scope, self.ancestors) if scope["method"] == "GET" else None
+        if framer is not None:
+            # the browser would show a broken frame; the teacher gets a page saying what to change
+            if framer not in self.refused and len(self.refused) < _REFUSED_KEPT:
+                self.refused.add(framer)
+                logger.warning("a page at %s tried to show %s in a frame; it is not in web.frame_ancestors "
+                               "(QA_WEB__FRAME_ANCESTORS), so it was sent an explanation instead", framer, scope["path"])
+            reply = HTMLResponse(refused_frame_page(framer), headers={
+                "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *",
+                "x-content-type-options": "nosniff", "referrer-policy": "same-origin"})
+            await reply(scope, receive, send)
             return
         if scope["method"] == "GET" and scope["path"] in ("/", "/widget/", "/teacher/"):
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
