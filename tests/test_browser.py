@@ -543,6 +543,35 @@ def test_a_mistyped_doc_in_the_embed_is_said_when_the_widget_loads(page, live_ur
     page.locator("#qa-answer mark.qa-highlight").first.wait_for(timeout=TIMEOUT)  # still answers, from all readings
 
 
+@pytest.mark.parametrize(("accent", "text"), [("7c2d12", "rgb(255, 255, 255)"), ("fde68a", "rgb(17, 24, 39)")])
+def test_the_widget_takes_the_course_pages_accent_and_keeps_its_text_readable(page, live_url, accent, text):
+    """?accent= colours the widget's button, the answer's badge and its border; on a light accent
+    the button's text turns dark (axe: no contrast failure)."""
+    rgb = "rgb({}, {}, {})".format(*(int(accent[i:i + 2], 16) for i in (0, 2, 4)))
+    page.goto(live_url + f"/widget/?accent={accent}")
+    button = page.get_by_role("button", name="Ask")
+    page.wait_for_function("(c) => { const b = document.querySelector('#qa-ask');"
+                           " return !!b && getComputedStyle(b).backgroundColor === c; }", arg=rgb, timeout=TIMEOUT)
+    assert button.evaluate("b => getComputedStyle(b).color") == text
+    box = page.get_by_label("Ask the reading")
+    box.fill(QUESTION)
+    box.press("Enter")
+    best = page.locator("#qa-answer article.qa-best")
+    best.wait_for(timeout=TIMEOUT)
+    assert best.evaluate("a => getComputedStyle(a).borderLeftColor") == rgb
+    assert best.locator(".qa-best-label").evaluate("b => getComputedStyle(b).backgroundColor") == rgb
+    assert axe_violations(page) == []
+    shot(page, f"widget-accent-{accent}.png")
+
+
+def test_an_accent_that_is_no_colour_is_said_when_the_widget_loads(page, live_url):
+    page.goto(live_url + "/widget/?accent=red;}body{display:none")
+    notice = page.locator("#qa-answer .qa-error")
+    notice.wait_for(timeout=TIMEOUT)
+    assert "is not a colour" in notice.inner_text()
+    assert page.locator("#qa-accent style").count() == 0 and page.get_by_label("Ask the reading").is_visible()
+
+
 AXE = Path(__file__).resolve().parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
 
 

@@ -272,25 +272,66 @@ def main_page(watch: ReadingWatch, settings: Settings) -> gr.Blocks:
     return cast(gr.Blocks, page)
 
 
+_HEX = re.compile(r"#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+
+def _luminance(rgb: tuple[int, int, int]) -> float:
+    """WCAG 2's relative luminance of an sRGB colour."""
+    def lin(c: int) -> float:
+        x = c / 255
+        return x / 12.92 if x <= 0.03928 else float(((x + 0.055) / 1.055) ** 2.4)
+    r, g, b = (lin(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def accent_style(value: str) -> str | None:
+    """A ``<style>`` giving the widget the course page's accent colour (``#1d4ed8`` or ``1d4ed8``,
+    3 or 6 hex digits): its buttons, the answer's badge and border, the focus ring. The buttons'
+    text is white or near-black, whichever reads better on it (at least 4.5:1 where either can).
+    None for anything that is not such a colour."""
+    m = _HEX.fullmatch(value.strip())
+    if not m:
+        return None
+    digits = m.group(1) if len(m.group(1)) == 6 else "".join(c * 2 for c in m.group(1))
+    colour = f"#{digits.lower()}"
+    lum = _luminance((int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)))
+    on_white, on_dark = 1.05 / (lum + 0.05), (lum + 0.05) / (_luminance((17, 24, 39)) + 0.05)
+    text = "#ffffff" if on_white >= on_dark else "#111827"
+    return (f"<style>:root, .gradio-container {{ --color-accent: {colour}; "
+            f"--button-primary-background-fill: {colour}; --button-primary-background-fill-hover: {colour}; "
+            f"--button-primary-border-color: {colour}; --button-primary-text-color: {text}; "
+            f"--button-primary-text-color-hover: {text}; }} "
+            f".qa-best-label {{ background: {colour} !important; color: {text} !important; }}</style>")
+
+
 def widget(watch: ReadingWatch, settings: Settings) -> gr.Blocks:
     threshold = settings.ranking.answer_threshold
 
-    def read_params(request: gr.Request) -> tuple[dict[str, Any], str]:
-        """The embed's parameters, and a notice for the teacher when ``doc=`` names a reading
-        that is not here (said when the widget loads, not when a student asks)."""
+    def read_params(request: gr.Request) -> tuple[dict[str, Any], str, str]:
+        """The embed's parameters, a notice for the teacher when ``doc=`` names a reading that is
+        not here or ``accent=`` is no colour (said when the widget loads, not when a student
+        asks), and the accent's style."""
         query = dict(request.query_params) if request else {}
         k = _int_param(query.get("k"), WIDGET_TOP_K, 1, MAX_TOP_K)
         documents = [d.strip() for d in (query.get("doc") or "").split(",") if d.strip()]
         unknown = [d for d in documents if d not in watch.engine.documents]
-        if not unknown:
-            return {"k": k, "documents": documents or None}, ""
-        names = ", ".join(sorted(watch.engine.documents)[:20])
-        logger.warning("widget embedded with doc=%s: no such reading (the readings: %s)", ",".join(unknown)[:200], names)
-        notice = (f'<div class="qa-error" role="alert">This widget is set to search a reading named '
-                  f"{escape(', '.join(unknown))}, which is not here. The readings here are: {escape(names)}. "
-                  "Whoever embedded it: correct <code>doc=</code> in the embed code.</div>")
+        notices, style = [], ""
+        if "accent" in query:
+            style = accent_style(query["accent"]) or ""
+            if not style:
+                logger.warning("widget embedded with accent=%r: not a colour like #1d4ed8", query["accent"][:40])
+                notices.append("This widget's <code>accent=</code> is not a colour: give it as six (or three) hex "
+                               "digits, such as <code>accent=1d4ed8</code> (a # is written %23 in an address).")
+        if unknown:
+            names = ", ".join(sorted(watch.engine.documents)[:20])
+            logger.warning("widget embedded with doc=%s: no such reading (the readings: %s)",
+                           ",".join(unknown)[:200], names)
+            notices.append(f"This widget is set to search a reading named {escape(', '.join(unknown))}, which is "
+                           f"not here. The readings here are: {escape(names)}. Whoever embedded it: correct "
+                           "<code>doc=</code> in the embed code.")
+        notice = "".join(f'<div class="qa-error" role="alert">{n}</div>' for n in notices)
         known = [d for d in documents if d in watch.engine.documents]
-        return {"k": k, "documents": known or None}, notice
+        return {"k": k, "documents": known or None}, notice, style
 
     def ask(question: str, params: dict[str, Any], request: gr.Request) -> str:
         params = params or {"k": WIDGET_TOP_K, "documents": None}
@@ -309,10 +350,11 @@ def widget(watch: ReadingWatch, settings: Settings) -> gr.Blocks:
             )
             button = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="qa-ask")
         answer = gr.HTML("", elem_id="qa-answer")
+        accent = gr.HTML("", padding=False, elem_id="qa-accent")  # the course page's colour (?accent=)
         private: dict[str, Any] = {"api_visibility": "private"}
         question.submit(ask, [question, params], answer, **private)
         button.click(ask, [question, params], answer, **private)
-        page.load(read_params, None, [params, answer], **private)
+        page.load(read_params, None, [params, answer, accent], **private)
     page.queue(
         default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_size, api_open=False
     )

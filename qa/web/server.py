@@ -5,7 +5,8 @@
 - ``/teacher/``    the teacher's page, a question file checked against the reading:
                    ``qa.web.teacher``, ``qa.web.evaluate``; ``/question-template.csv|jsonl``;
 - ``/widget/``     a compact Gradio page for an iframe in a course page
-                   (query parameters: ``k`` passages, ``doc`` document ids, ``theme``);
+                   (query parameters: ``k`` passages, ``doc`` document ids, ``theme``,
+                   ``accent``);
 - ``POST /api/ask`` the engine's Answer JSON; ``GET /healthz``: ``qa.web.api``;
 - ``/context/<doc_id>`` the whole document with a passage marked ("show in context"):
                    ``qa.web.context``;
