@@ -472,7 +472,8 @@ def test_copy_the_quote_with_its_page_the_citation_and_the_link(browser, live_ur
         title = card.locator(".qa-doc").inner_text()
         button = card.get_by_role("button", name=re.compile("^Copy quote with its page"))
         button.click()
-        assert button.inner_text() == "Copied ✓"
+        pg.wait_for_function("() => [...document.querySelectorAll('#qa-conversation article.qa-best button.qa-copy')]"
+                             ".some(b => b.textContent === 'Copied ✓')", timeout=TIMEOUT)  # the clipboard is async
         assert pg.evaluate("navigator.clipboard.readText()") == f"“{sentence}” ({title}, {where})"
         pg.wait_for_function("() => [...document.querySelectorAll('[role=status][aria-live=polite]')]"
                              ".some(e => e.textContent === 'Copied to the clipboard')", timeout=TIMEOUT)  # said aloud
@@ -528,6 +529,31 @@ def test_the_conversation_is_kept_in_the_browser_over_a_reload_a_new_tab_and_a_s
     ask_main(other, second)
     other.locator("#qa-conversation article.qa-best").first.wait_for(timeout=TIMEOUT)
     assert other.evaluate("JSON.parse(localStorage.getItem('essay-qa:questions'))") == [second]
+
+
+def test_a_question_whose_request_dropped_comes_back_with_ask_again(page, live_url):
+    """The connection drops as a question is sent (its queue requests fail): Gradio says so and
+    rebuilds the page, which emptied the box. The question is back in it, with "Ask again",
+    which asks it once the server answers again."""
+    asked = "What did Jelcin say about NATO?"
+    page.goto(live_url + "/")
+    page.get_by_label("Your question").wait_for(timeout=TIMEOUT)
+    page.route("**/gradio_api/queue/**", lambda r: r.abort())
+    ask_main(page, asked)
+    page.wait_for_function("() => sessionStorage.getItem('essay-qa:dropped') === '1'", timeout=TIMEOUT)
+    with page.expect_navigation(timeout=TIMEOUT):  # reachable again: Gradio reloads the page
+        page.unroute("**/gradio_api/queue/**")
+    again = page.get_by_role("button", name="Ask again")
+    again.wait_for(timeout=TIMEOUT)
+    assert "the connection dropped" in page.get_by_role("alert").filter(has=again).inner_text()
+    page.wait_for_function("(q) => document.querySelector('#qa-question textarea').value === q", arg=asked,
+                           timeout=TIMEOUT)
+    shot(page, "dropped-request.png")
+    again.click()
+    page.locator("#qa-conversation .qa-turn .qa-question", has_text=asked).wait_for(timeout=TIMEOUT)
+    page.locator("#qa-conversation article.qa-best").wait_for(timeout=TIMEOUT)
+    page.wait_for_function("() => !sessionStorage.getItem('essay-qa:pending') && !document.querySelector('.qa-retry')",
+                           timeout=TIMEOUT)
 
 
 def test_a_mistyped_doc_in_the_embed_is_said_when_the_widget_loads(page, live_url):

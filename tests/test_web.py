@@ -248,7 +248,7 @@ def _call_evaluate(base: str, value: object) -> str:
     return httpx.get(f"{base}/teacher/gradio_api/call/evaluate/{r.json()['event_id']}", timeout=60).text
 
 
-def test_evaluation_reads_only_uploaded_files(live_url, tmp_path):
+def test_evaluation_reads_only_uploaded_files(live_url, tmp_path, capfd):
     """A request naming a server file's path gets nothing of it, and the same reply whether or
     not the file exists; the file uploaded through the page is read."""
     import httpx
@@ -269,6 +269,7 @@ def test_evaluation_reads_only_uploaded_files(live_url, tmp_path):
     assert up.status_code == 200
     reply = _call_evaluate(live_url, {"path": up.json()[0], "meta": {"_type": "gradio.FileData"}})
     assert "event: complete" in reply and "secret-id-7" in reply
+    assert "Traceback" not in capfd.readouterr().err  # the refusals are messages, not errors in the log
 
 
 def test_a_file_in_the_upload_folder_not_uploaded_here_is_refused(tmp_path, monkeypatch):

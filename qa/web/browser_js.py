@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ADDRESS_JS", "FORGET_JS", "LOADED_JS", "RESTORE_JS", "STORE_KEY"]
+__all__ = ["ADDRESS_JS", "ANSWERED_JS", "FORGET_JS", "LOADED_JS", "PENDING_JS", "RESTORE_JS", "STORE_KEY"]
 
 # The conversation is kept in the student's browser, and only there: the questions asked, in
 # localStorage (never the answers' HTML), so that a reload, a new tab or the page's own "Link to
@@ -20,7 +20,17 @@ KEEP_JS = """
         localStorage.setItem("%(key)s", JSON.stringify(kept.slice(-%(max_turns)d)));
       }
     } catch (e) {}"""
+# A question on its way is marked in the tab's sessionStorage until its answer is shown: if the
+# request drops, qa/web/static/page.js puts it back in the box with "Ask again".
+PENDING_JS = """(...args) => {
+  try { if (typeof args[0] === "string" && args[0].trim()) sessionStorage.setItem("essay-qa:pending", args[0]); } catch (e) {}
+  return args;
+}"""
+_ANSWERED = """try { sessionStorage.removeItem("essay-qa:pending"); sessionStorage.removeItem("essay-qa:dropped"); } catch (e) {}
+  document.querySelectorAll(".qa-retry").forEach((n) => n.remove());"""
+ANSWERED_JS = "() => { " + _ANSWERED + " return []; }"
 ADDRESS_JS = """(q) => {
+  """ + _ANSWERED + """
   if (q && q.trim()) {
     const asked = q.trim();
     const u = new URL(window.location.href);

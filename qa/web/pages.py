@@ -29,7 +29,15 @@ from qa.errors import QuestionError, QuestionFileError  # noqa: E402
 from qa.models import Answer  # noqa: E402
 from qa.render import render_answer, render_turn, render_turns  # noqa: E402
 from qa.web.api import AskRequest, validation_message  # noqa: E402
-from qa.web.browser_js import ADDRESS_JS, FORGET_JS, LOADED_JS, RESTORE_JS, STORE_KEY  # noqa: E402
+from qa.web.browser_js import (  # noqa: E402
+    ADDRESS_JS,
+    ANSWERED_JS,
+    FORGET_JS,
+    LOADED_JS,
+    PENDING_JS,
+    RESTORE_JS,
+    STORE_KEY,
+)
 from qa.web.evaluate import UPLOADS_KEPT, refusal  # noqa: E402
 from qa.web.teacher import TEACHER_PATH  # noqa: E402
 from qa.web.watch import ReadingWatch  # noqa: E402
@@ -256,8 +264,9 @@ def main_page(watch: ReadingWatch, settings: Settings) -> gr.Blocks:
         # the address bar then holds the question asked (a reload asks it again, not an older one)
         js_vars = {"key": STORE_KEY, "max_turns": max_turns, "max_chars": settings.max_question_chars}
         in_address = {"fn": None, "inputs": [question], "js": ADDRESS_JS % js_vars, "api_visibility": "private"}
-        question.submit(ask, inputs, outputs, **private).then(**in_address)
-        ask_button.click(ask, inputs, outputs, **private).then(**in_address)
+        # .success: after an answer only (.then runs after a dropped request too)
+        question.submit(ask, inputs, outputs, js=PENDING_JS, **private).success(**in_address)
+        ask_button.click(ask, inputs, outputs, js=PENDING_JS, **private).success(**in_address)
         for button, text in example_buttons:
             button.click(_example(ask, text), [top_k, doc_filter, history], outputs, **private).then(**in_address)
         clear_button.click(clear, None, [conversation, history], **private).then(
@@ -352,8 +361,9 @@ def widget(watch: ReadingWatch, settings: Settings) -> gr.Blocks:
         answer = gr.HTML("", elem_id="qa-answer")
         accent = gr.HTML("", padding=False, elem_id="qa-accent")  # the course page's colour (?accent=)
         private: dict[str, Any] = {"api_visibility": "private"}
-        question.submit(ask, [question, params], answer, **private)
-        button.click(ask, [question, params], answer, **private)
+        answered = {"fn": None, "js": ANSWERED_JS, "api_visibility": "private"}
+        question.submit(ask, [question, params], answer, js=PENDING_JS, **private).success(**answered)
+        button.click(ask, [question, params], answer, js=PENDING_JS, **private).success(**answered)
         page.load(read_params, None, [params, answer, accent], **private)
     page.queue(
         default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_size, api_open=False
