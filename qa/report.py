@@ -196,10 +196,11 @@ def questions_html(rows: list[dict[str, object]]) -> str:
             f"<td>{expected or '—'}</td><td>{escape(text)}</td>"
             f"<td>{escape(str(r.get('highlight') or ''))}</td><td class=\"qa-eval-page\">{escape(str(r.get('pages') or ''))}</td></tr>"
         )
-    return (
-        '<table class="qa-eval-table qa-eval-questions"><caption>Every question, those to look at first</caption>'
+    return (  # on a phone the table scrolls in its box, not the page
+        '<div class="qa-eval-scroll"><table class="qa-eval-table qa-eval-questions">'
+        '<caption>Every question, those to look at first</caption>'
         '<tr><th scope="col">id</th><th scope="col">Question</th><th scope="col">Evidence expected</th>'
         '<th scope="col">Result</th><th scope="col">Highlighted in the first passage</th>'
         '<th scope="col" class="qa-eval-page">Page</th></tr>'
-        f'{"".join(body)}</table>'
+        f'{"".join(body)}</table></div>'
     )

@@ -391,6 +391,11 @@ def test_evaluation_tab_upload_progress_summary_and_downloads(page, live_url, tm
         row.locator("a").first.click()
     assert "good" in Path(dl.value.path()).read_text(encoding="utf-8")
     shot(page, "evaluation-tab.png")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the table scrolls in its box, not the page
+    page.wait_for_function("() => document.documentElement.scrollWidth <= 390", timeout=TIMEOUT)
+    assert page.locator(".qa-eval-scroll").evaluate("d => d.scrollWidth > d.clientWidth")
+    shot(page, "evaluation-tab-phone.png")
+    page.set_viewport_size({"width": 1100, "height": 900})
     only_loopback(page)
     # the upload is removed when its session ends (the tab closes)
     from gradio.utils import get_upload_folder
