@@ -73,6 +73,7 @@ def test_course_page_web_component_answers(page, live_url, course_site):
     page.locator("gradio-app mark.qa-highlight").first.wait_for(timeout=TIMEOUT)
     assert page.locator("gradio-app sup.qa-marker").count() >= 1
     assert "Ambassadors" in page.locator("gradio-app .qa-notes").first.inner_text()
+    assert page.locator("gradio-app button.qa-copy").first.is_visible()  # Gradio runs the pages' head script here too
     # the course page keeps its own look: Gradio's stylesheet set the host's body margin to 0
     assert page.locator("link[rel=stylesheet][href^='http://127.0.0.1']").count() >= 1  # Gradio's, in the host
     centred = ("() => { const r = document.body.getBoundingClientRect(); return r.left > 50 &&"

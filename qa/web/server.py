@@ -166,7 +166,8 @@ def create_app(
     teacher, forget_files = teacher_page(watch, settings)
     pages.extend([(widget_page, None), (teacher, forget_files), (main, None)])
     app.state.pages = {"/": main, "/widget": widget_page, TEACHER_PATH: teacher}
-    # the cards' copy buttons work where this head runs (not in a <gradio-app> embed, which keeps them hidden)
+    # the cards' copy buttons work where this head runs: the pages, and a course page with a <gradio-app>
+    # embed (Gradio puts the head into the host page); elsewhere they stay hidden
     head = (f"<script>{(STATIC / 'page.js').read_text(encoding='utf-8')}</script>"
             "<style>html.qa-can-copy .qa-tools { display: flex !important; }</style>")
     gr.mount_gradio_app(app, widget_page, path="/widget", footer_links=[], css=widget_css, ssr_mode=False, head=head,
