@@ -134,6 +134,9 @@ def test_the_refused_frame_is_only_for_a_site_not_allowed():
     assert refused_framer(scope("http://qa.example.edu/"), allowed) is None  # 'self'
     assert refused_framer(scope("https://evil.example.com/", b"document"), allowed) is None  # not framed
     assert refused_framer(scope(""), allowed) is None  # no Referer: the browser's CSP decides
+    assert refused_framer(scope("https://any.example.com/"), ["https:"]) is None  # a scheme source
+    assert refused_framer(scope("http://any.example.com/"), ["https:"]) == "http://any.example.com"
+    assert refused_framer(scope("https://any.example.com/"), ["'none'"]) == "https://any.example.com"
 
 
 def test_main_page_example_context_view_and_share_link(page, live_url):

@@ -6,7 +6,10 @@ import numpy as np
 
 from qa.models import Highlight, Passage
 
-__all__ = ["asks_mask", "best_sentence", "highlight_for", "pair_cosines", "sentence_at", "sentence_combined", "widen"]
+__all__ = [
+    "asks_mask", "best_sentence", "highlight_for", "highlight_scores", "pair_cosines", "sentence_at",
+    "sentence_combined", "widen",
+]
 
 
 def best_sentence(
@@ -37,13 +40,31 @@ def best_sentence(
         lacks_type: Sentences without the kind of answer asked for (a date, a number; see
             ``qa.ranking.answer_type``): their score is multiplied by ``asks_factor`` too.
     """
+    return int(np.argmax(highlight_scores(
+        sentence_scores, sentence_overlap, note_scores, lexical_weight=lexical_weight, note_weight=note_weight,
+        prefer=prefer, asks=asks, asks_factor=asks_factor, lacks_type=lacks_type)))
+
+
+def highlight_scores(
+    sentence_scores: np.ndarray,
+    sentence_overlap: np.ndarray,
+    note_scores: np.ndarray | None = None,
+    *,
+    lexical_weight: float = 0.3,
+    note_weight: float = 0.9,
+    prefer: np.ndarray | None = None,
+    asks: np.ndarray | None = None,
+    asks_factor: float = 0.85,
+    lacks_type: np.ndarray | None = None,
+) -> np.ndarray:
+    """Each sentence's score as :func:`best_sentence` ranks them (-inf where ``prefer`` rules it out)."""
     combined = sentence_combined(sentence_scores, sentence_overlap, lexical_weight=lexical_weight,
                                  asks=asks, lacks_type=lacks_type, asks_factor=asks_factor)
     if note_scores is not None and len(note_scores):
         combined = np.maximum(combined, note_weight * note_scores)
     if prefer is not None and prefer.any():
         combined = np.where(prefer, combined, -np.inf)
-    return int(np.argmax(combined))
+    return combined
 
 
 def sentence_combined(

@@ -42,13 +42,14 @@ _QUESTION_WORDS = frozenset(
 # a number of two digits or more, its thousands grouped or not ("1,000" and "1000" are one number)
 _NUMBER = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:[,\u00a0\u202f]\d{3})+|\d{2,})(?![\w]|[.,]\d)")
 
-
-def _numbers(text: str) -> list[str]:
-    return [re.sub(r"[,\u00a0\u202f]", "", n) for n in _NUMBER.findall(text)]
 _NAME_LIKE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)  # "EU-related": two words
 NEAR = 0.8  # difflib ratio above which a word counts as a misspelling of the reading's word
 _detector: Any = None
 _detector_lock = threading.Lock()
+
+
+def _numbers(text: str) -> list[str]:
+    return [re.sub(r"[,\u00a0\u202f]", "", n) for n in _NUMBER.findall(text)]
 
 
 def _fold(word: str) -> str:
@@ -91,13 +92,13 @@ class LanguageGuide:
         known = sum(w in self.vocabulary or w in self.function_words for w in folded)
         # a reading's own words include other languages' small ones ("la", "de", "et al."): a
         # question with more of another language's function words than English ones is asked of lingua
-        if known >= ENGLISH_SHARE * len(folded) and not self._other_function_words(folded):
+        if known >= ENGLISH_SHARE * len(folded) and not self._mostly_other_language(folded):
             return None
         code = _identify(question)
         return None if code == "en" else (code or "und")
 
 
-    def _other_function_words(self, folded: list[str]) -> bool:
+    def _mostly_other_language(self, folded: list[str]) -> bool:
         """More of ``folded`` are function words of another language than of English (two at least)."""
         english = sum(w in self.function_words for w in folded)
         other = sum(w in _other_function_words() and w not in self.function_words for w in folded)
@@ -123,6 +124,7 @@ class LanguageGuide:
                 continue
             # "Western", "Prior": a word of the language, no name; but one in a title the reading
             # never has ("Secretary General", "Prime Minister") names what it lacks
+            # (the question's first word is capitalised as a sentence's is: no title)
             in_title = any(0 < j < len(words) and words[j][:1].isupper() for j in (i - 1, i + 1))
             if word.lower() in common_words() and not in_title:
                 continue

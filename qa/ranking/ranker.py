@@ -25,8 +25,8 @@ from qa.ranking.citations import citations_for
 from qa.ranking.fusion import convex, note_scores
 from qa.ranking.highlight import (
     asks_mask,
-    best_sentence,
     highlight_for,
+    highlight_scores,
     pair_cosines,
     sentence_at,
     sentence_combined,
@@ -105,11 +105,12 @@ class Ranker:
                 lacks = np.array([not holds_type(kind, p.text[a:b], question) for a, b in p.sentences], bool)
             # a heading names the topic, not the answer: it is highlighted only when it is all there is
             asks = asks_mask(p) | self.heading_rows[first:last]
-            s_idx = best_sentence(
+            scored = highlight_scores(
                 s.sentence_scores[lo : lo + last - first], overlap, note_scores,
                 lexical_weight=self.params.highlight_overlap_weight, note_weight=self.params.note_weight,
                 prefer=prefer, asks=asks, lacks_type=lacks, asks_factor=HEADING_FACTOR,
             )
+            s_idx = int(np.argmax(scored))
             note = note_labels[s_idx] if by_note and prefer is not None and prefer[s_idx] else None
             if row in author_rows and p.kind == "note":
                 note = p.notes[0]
@@ -117,12 +118,7 @@ class Ranker:
             # a date or a number is one sentence's fact (and the check of its type reads the highlight)
             if (self.params.highlight_pair_margin < 1 and lacks is None
                     and not (prefer is not None and prefer.any())):
-                single = sentence_combined(
-                    s.sentence_scores[lo : lo + last - first], overlap,
-                    lexical_weight=self.params.highlight_overlap_weight, asks=asks, asks_factor=HEADING_FACTOR,
-                )
-                best = max(float(single[s_idx]), self.params.note_weight * float(note_scores[s_idx]))
-                s_idx, s_last = self._pair(p, first, qvec, q_tokens, ceiling, asks, s_idx, best)
+                s_idx, s_last = self._pair(p, first, qvec, q_tokens, ceiling, asks, s_idx, float(scored[s_idx]))
             passages.append(
                 AnswerPassage(
                     rank=rank, passage_id=p.passage_id, score=round(float(s.fused[j]), 4),
@@ -279,10 +275,8 @@ class Ranker:
         f = self.cosine_floor
         pair_cos = pair_cosines(vecs @ qvec, vecs)
         pair_cos = pair_cos if f == 0.0 else (pair_cos - f) / (1.0 - f)
-        kw = self.index.passage_keywords
         pair_overlap = np.array([
-            sum(kw.idf_of(t) for t in q_tokens & (self._tokens_of(first + i) | self._tokens_of(first + i + 1)))
-            / ceiling if ceiling > 0 else 0.0
+            self._overlap(self._tokens_of(first + i) | self._tokens_of(first + i + 1), q_tokens, ceiling)
             for i in range(n - 1)
         ], np.float32)
         scores = sentence_combined(pair_cos, pair_overlap, lexical_weight=self.params.highlight_overlap_weight)
@@ -300,7 +294,10 @@ class Ranker:
         return toks
 
     def _sentence_overlap(self, row: int, q_tokens: set[str], ceiling: float) -> float:
-        toks = self._tokens_of(row)
+        return self._overlap(self._tokens_of(row), q_tokens, ceiling)
+
+    def _overlap(self, toks: frozenset[str], q_tokens: set[str], ceiling: float) -> float:
+        """Share of the question's IDF mass (``ceiling``) that ``toks`` hold."""
         kw = self.index.passage_keywords
         return sum(kw.idf_of(t) for t in q_tokens & toks) / ceiling if ceiling > 0 else 0.0
 

@@ -117,8 +117,7 @@ class _PLine:
     def bold(self) -> bool:
         """All its words are bold, raised smaller ones aside (a title's note marker "*" is set
         in the regular face)."""
-        return all(w.bold for w in self.words if w.text.strip(".,;:") and not (
-            self.size and w.size <= 0.85 * self.size and w.bottom <= self.base - 0.12 * self.size))
+        return all(w.bold for w in self.words if w.text.strip(".,;:") and not _is_raised(w, self))
 
     def text(self, skip: set[int] | None = None) -> tuple[str, list[tuple[str, int]]]:
         """The line's text without the words at ``skip``; markers (label, offset) for those."""

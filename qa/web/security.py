@@ -54,16 +54,22 @@ _REFUSED_KEPT = 100  # embedding sites named in the log, once each
 
 def _allows(source: str, origin: str, own: str) -> bool:
     """Whether one CSP frame-ancestors ``source`` expression lets ``origin`` frame the app at
-    ``own`` ('self', '*', an origin, or one with a '*.' subdomain wildcard)."""
+    ``own`` ('self', '*', a scheme, an origin, or one with a '*.' subdomain wildcard). A source
+    this does not read counts as allowing: the explanation page is sent only when it is sure,
+    and the browser's own check stays the guard."""
     source = source.strip().rstrip("/")
+    o = _ORIGIN.match(origin)
     if source == "'self'":
         return origin == own
-    if source == "*":
-        return True
-    m = re.fullmatch(r"(?:(https?):)?(?://)?(\*\.)?([^/:]+)(:\d+|:\*)?", source)
-    o = _ORIGIN.match(origin)
-    if not m or not o:
+    if source == "'none'":
         return False
+    if source == "*" or not o:
+        return True
+    if re.fullmatch(r"https?:", source):  # a scheme: every site of it
+        return o.group(1) == source[:-1]
+    m = re.fullmatch(r"(?:(https?):)?(?://)?(\*\.)?([^/:*]+)(:\d+|:\*)?", source)
+    if not m:
+        return True
     scheme, wild, host, port = m.groups()
     o_scheme, o_netloc = o.groups()
     o_host, _, o_port = o_netloc.partition(":")
