@@ -1,24 +1,28 @@
 """Indexing: readings -> passages -> vectors and keyword indexes -> the store; and the one policy
 for opening an index (the app, the CLI and the benchmarks all use it): load it when it matches
-the settings, the model and the readings; otherwise say why in one line and build it, with
-sentence-transformers (the reference) even when queries run on ONNX; when its folder cannot be
+the settings, the model and the readings; otherwise say why in one line and build it (with the
+float ONNX export by default, ``build_backend``); when its folder cannot be
 written, serve an intact index as it is, with a warning, or say what to do.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from qa.config import Bm25Params, PassageParams, Settings
 from qa.errors import IndexError_, IndexMismatchError, IndexNotFoundError, StaleCorpusError
 from qa.files import writable
 from qa.models import Document, Passage
 from qa.ranking.retrieval import DenseIndex, KeywordIndex
-from qa.reading.corpus import read_corpus
+from qa.reading.corpus import doc_id_of, read_corpus, reader_identity
 from qa.store import Index, IndexStore, Vectors, corpus_files
 
 logger = logging.getLogger(__name__)
@@ -26,10 +30,11 @@ logger = logging.getLogger(__name__)
 __all__ = ["build_index", "open_documents_index", "open_index"]
 
 
-def _read(corpus_dir: Path, show_progress: bool) -> list[Document]:
-    """Read the corpus, with a progress bar on stderr for PDFs when ``show_progress``."""
+def _read(corpus_dir: Path, show_progress: bool, known: dict[str, Document]) -> list[Document]:
+    """Read the corpus (``known``: Documents of unchanged files, taken as they are), with a
+    progress bar on stderr for PDFs when ``show_progress``."""
     if not show_progress:
-        return read_corpus(corpus_dir)
+        return read_corpus(corpus_dir, known=known)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -42,7 +47,85 @@ def _read(corpus_dir: Path, show_progress: bool) -> list[Document]:
                 tasks[name] = bar.add_task(name, total=total)
             bar.update(tasks[name], completed=done)
 
-        return read_corpus(corpus_dir, on_page=on_page)
+        return read_corpus(corpus_dir, on_page=on_page, known=known)
+
+
+# --------------------------------------------------------------------------- reuse
+# A build takes from the index it replaces what has not changed: the Documents of files with
+# the same bytes (when the reader is the same), and each document's vectors when its texts
+# (passages, sentences, notes) are the same, for the same model: keyed by a hash of them.
+
+Rows = tuple[np.ndarray, np.ndarray, np.ndarray]  # one document's passage, sentence and note vectors
+
+
+def _doc_texts(passages: list[Passage], notes: list[dict[str, str]]) -> dict[str, tuple[list[str], ...]]:
+    """Each document's passage, sentence and note texts, in index order."""
+    out: dict[str, tuple[list[str], ...]] = {}
+    for p in passages:
+        texts = out.setdefault(p.doc_id, ([], [], []))
+        texts[0].append(p.text)
+        texts[1].extend(p.text[a:b] for a, b in p.sentences)
+    for n in notes:
+        out.setdefault(n["doc_id"], ([], [], []))[2].append(n["text"])
+    return out
+
+
+def _key(texts: tuple[list[str], ...]) -> str:
+    h = hashlib.sha256()
+    for part in texts:
+        h.update(json.dumps(part, ensure_ascii=False).encode())
+    return h.hexdigest()
+
+
+def _kept_rows(index: Index, vectors: Vectors) -> dict[str, Rows]:
+    """The vectors of each document of a built index, by the hash of its texts."""
+    rows: dict[str, tuple[list[int], list[int], list[int]]] = {}
+    for i, p in enumerate(index.passages):
+        r = rows.setdefault(p.doc_id, ([], [], []))
+        r[0].append(i)
+        r[1].extend(range(int(index.sentence_first[i]), int(index.sentence_first[i + 1])))
+    for i, n in enumerate(index.notes):
+        rows.setdefault(n["doc_id"], ([], [], []))[2].append(i)
+    texts = _doc_texts(index.passages, index.notes)
+    dense = (vectors.passages, vectors.sentences, vectors.notes)
+    return {_key(texts[doc_id]): (dense[0].vectors[r[0]], dense[1].vectors[r[1]], dense[2].vectors[r[2]])
+            for doc_id, r in rows.items()}
+
+
+def _embed(texts: dict[str, tuple[list[str], ...]], encoder: Any, kept: dict[str, Rows], batch_size: int,
+           show_progress: bool) -> tuple[Vectors, int]:
+    """Passage, sentence and note vectors of every document, in index order: kept ones taken,
+    the others encoded in one pass. Returns them and how many documents were taken."""
+    rows: list[Rows | None] = []
+    todo: list[str] = []
+    for doc_texts in texts.values():
+        found = kept.get(_key(doc_texts))
+        rows.append(found)
+        if found is None:
+            todo.extend(t for part in doc_texts for t in part)
+    fresh = encoder.encode(todo, batch_size=batch_size, show_progress=show_progress) if todo else None
+    parts: tuple[list[np.ndarray], ...] = ([], [], [])
+    at = 0
+    for found, doc_texts in zip(rows, texts.values(), strict=True):
+        for i, part in enumerate(doc_texts):
+            if found is not None:
+                parts[i].append(found[i])
+            else:
+                assert fresh is not None
+                parts[i].append(fresh[at : at + len(part)])
+                at += len(part)
+    dim = encoder.dimension
+    dense = [DenseIndex.build(np.concatenate(p) if p else np.zeros((0, dim), np.float32)) for p in parts]
+    return Vectors(dense[0], dense[1], dense[2]), sum(r is not None for r in rows)
+
+
+def _known_documents(previous: Index | None, files: dict[str, str]) -> dict[str, Document]:
+    """Documents of the previous index whose files are unchanged and were read by this reader."""
+    if previous is None or previous.manifest.reader != reader_identity():
+        return {}
+    before = previous.manifest.corpus.files
+    return {rel: previous.documents[doc_id_of(rel)] for rel, digest in files.items()
+            if before.get(rel) == digest and doc_id_of(rel) in previous.documents}
 
 
 def build_index(
@@ -57,9 +140,12 @@ def build_index(
     documents: list[Document] | None = None,
     clock: Callable[[], float] = time.monotonic,
     multilingual: Any | None = None,
+    previous: Index | None = None,
 ) -> Index:
     """Read the corpus, cut passages, embed and index them; the store swaps the result in.
     ``multilingual``: a second encoder whose vectors of the same texts go in too.
+    ``previous``: the index this one replaces, whose unchanged documents and vectors are taken
+    (module's "reuse" section) instead of read and encoded again.
 
     ``documents`` replaces reading ``corpus_dir`` (for corpora that are not files, such as
     the benchmarks); the manifest then records no corpus files.
@@ -68,7 +154,8 @@ def build_index(
 
     t0 = clock()
     files = corpus_files(corpus_dir) if documents is None else {}
-    docs = (_read(corpus_dir, show_progress) if documents is None else documents)
+    known = _known_documents(previous, files)
+    docs = (_read(corpus_dir, show_progress, known) if documents is None else documents)
     passages: list[Passage] = []
     for doc in docs:
         passages.extend(
@@ -76,34 +163,43 @@ def build_index(
                 doc, embedder.count_tokens, max_tokens=passage_params.max_tokens, min_tokens=passage_params.min_tokens
             )
         )
-    sentence_texts = [p.text[a:b] for p in passages for a, b in p.sentences]
     notes = [
         {"doc_id": d.doc_id, "label": n.label, "text": n.text}
         for d in docs
         for n in d.footnotes
         if n.text
     ]
-    texts = [p.text for p in passages] + sentence_texts + [n["text"] for n in notes]
-    logger.info("embedding %d passages, %d sentences, %d notes", len(passages), len(sentence_texts), len(notes))
-    vecs = embedder.encode(texts, batch_size=batch_size, show_progress=show_progress)
-    np_, ns = len(passages), len(sentence_texts)
-    passage_dense = DenseIndex.build(vecs[:np_])
-    sentence_dense = DenseIndex.build(vecs[np_ : np_ + ns])
-    note_dense = DenseIndex.build(vecs[np_ + ns :])
+    texts = _doc_texts(passages, notes)
+    for d in docs:  # a document without passages or notes keeps its place (it has no rows)
+        texts.setdefault(d.doc_id, ([], [], []))
+    texts = {d.doc_id: texts[d.doc_id] for d in docs}
+    same = previous is not None and previous.manifest.embedding.model_sha256 == embedder.hash
+    kept = _kept_rows(previous, Vectors(previous.passage_vectors, previous.sentence_vectors, previous.note_vectors)) \
+        if same and previous is not None else {}
+    logger.info("embedding %d passages, %d sentences, %d notes", len(passages),
+                sum(len(t[1]) for t in texts.values()), len(notes))
+    vectors, taken = _embed(texts, embedder, kept, batch_size, show_progress)
     second = None
     if multilingual is not None:
+        m_kept: dict[str, Rows] = {}
+        if (previous is not None and previous.multilingual is not None and previous.manifest.multilingual is not None
+                and previous.manifest.multilingual.model_sha256 == multilingual.hash):
+            m_kept = _kept_rows(previous, previous.multilingual)
         logger.info("embedding them again with %s", multilingual.name)
-        mv = multilingual.encode(texts, batch_size=batch_size)
-        second = (multilingual, Vectors(DenseIndex.build(mv[:np_]), DenseIndex.build(mv[np_ : np_ + ns]),
-                                        DenseIndex.build(mv[np_ + ns :])))
+        m_vectors, m_taken = _embed(texts, multilingual, m_kept, batch_size, False)
+        second = (multilingual, m_vectors)
+        taken = min(taken, m_taken)
+    if previous is not None:
+        logger.info("took %d of %d documents as read before and the vectors of %d unchanged ones",
+                    len(known), len(docs), taken)
     passage_kw = KeywordIndex.build([p.text for p in passages], bm25_params)
     note_kw = KeywordIndex.build([n["text"] for n in notes], bm25_params)
 
     return store.write(
         docs=docs, passages=passages, notes=notes,
-        dense=(passage_dense, sentence_dense, note_dense), keywords=(passage_kw, note_kw),
+        dense=(vectors.passages, vectors.sentences, vectors.notes), keywords=(passage_kw, note_kw),
         files=files, embedder=embedder, passage_params=passage_params, bm25_params=bm25_params,
-        started=t0, clock=clock, multilingual=second,
+        started=t0, clock=clock, multilingual=second, reader=reader_identity(),
     )
 
 
@@ -143,12 +239,15 @@ def open_index(
             logger.info("building the index (first run) at '%s'", settings.index_path)
         elif why is not None:
             logger.warning("rebuilding the index: %s", why)
-        builder = embedder
-        if getattr(embedder, "backend", "torch") != "torch":
-            # the index is built with sentence-transformers, the reference; queries may use ONNX
-            from qa.embedding import torch_embedder
+        from qa.embedding import build_embedder
 
-            builder = torch_embedder(settings)
+        builder = build_embedder(settings, embedder)
+        previous = None
+        if why is not None and not isinstance(why, IndexNotFoundError):
+            try:  # what it holds of unchanged readings is taken, not made again (a forced rebuild makes all)
+                previous = store.load()
+            except IndexError_:
+                pass
         index = build_index(
             store,
             settings.corpus_dir,
@@ -158,6 +257,7 @@ def open_index(
             batch_size=settings.batch_size,
             show_progress=show_progress,
             multilingual=multilingual,
+            previous=previous,
         )
     return index
 
@@ -202,10 +302,11 @@ def open_documents_index(
 ) -> tuple[Index, bool]:
     """An index over documents made in memory (benchmark corpora) at ``index_path``: loaded when
     it was built for the same model, parameters and documents, else built with ``builder``
-    (default: sentence-transformers, the reference), after ``before_build()``. Returns it and
+    (default: the settings' build embedder), after ``before_build()``. Returns it and
     whether it was built now."""
     store = IndexStore(index_path)
     want = {d.doc_id: d.sha256 for d in documents}
+    previous = None
     if (index_path / "manifest.json").is_file():
         try:
             manifest = store.read_manifest()
@@ -214,16 +315,18 @@ def open_documents_index(
             index = store.load()
             if {d: doc.sha256 for d, doc in index.documents.items()} == want:
                 return index, False
+            previous = index
             logger.warning("the index at %s holds other documents; it will be rebuilt", index_path)
         except IndexError_ as exc:
             logger.warning("rebuilding the index at %s: %s", index_path, exc)
     if builder is None:
-        from qa.embedding import torch_embedder
+        from qa.embedding import build_embedder
 
-        builder = embedder if getattr(embedder, "backend", "torch") == "torch" else torch_embedder(settings)
+        builder = build_embedder(settings, embedder)
     if before_build is not None:
         before_build()
     logger.warning("indexing %d documents at %s (once; later runs load it)", len(documents), index_path)
     index = build_index(store, Path("."), builder, passage_params=settings.passages, bm25_params=settings.bm25,
-                        batch_size=settings.batch_size, documents=documents, show_progress=show_progress)
+                        batch_size=settings.batch_size, documents=documents, show_progress=show_progress,
+                        previous=previous)
     return index, True

@@ -85,6 +85,7 @@ class IndexManifest(QAModel):
     passages: PassageParams
     bm25: Bm25Params
     corpus: CorpusInfo
+    reader: str = Field(default="", description="qa.reading.corpus.reader_identity() of the build")
     counts: dict[str, int]
     artifacts: dict[str, str] = Field(description="sha256 of each artefact file")
 
@@ -185,11 +186,12 @@ class IndexStore:
         started: float,
         clock: Callable[[], float] = time.monotonic,
         multilingual: tuple[Any, Vectors] | None = None,
+        reader: str = "",
     ) -> Index:
         """Write a built index (documents, passages, notes; passage, sentence and note vectors;
         passage and note keyword indexes) into a staging folder, fsync it, write the manifest
         last, swap it in, and load it back. ``files``: the corpus files it was built from;
-        ``multilingual``: the second encoder and its vectors."""
+        ``multilingual``: the second encoder and its vectors; ``reader``: the reader's identity."""
         passage_dense, sentence_dense, note_dense = dense
         passage_kw, note_kw = keywords
         t0 = started
@@ -235,7 +237,7 @@ class IndexStore:
                     dimension=multilingual[0].dimension, max_tokens=multilingual[0].max_tokens),
                 passages=passage_params,
                 bm25=bm25_params,
-                corpus=CorpusInfo(sha256=_corpus_hash(files), num_documents=len(docs), files=files),
+                corpus=CorpusInfo(sha256=_corpus_hash(files), num_documents=len(docs), files=files), reader=reader,
                 counts={"documents": len(docs), "passages": np_, "sentences": ns, "notes": len(notes)},
                 artifacts={name: sha256_file(staging / name) for name in _index_files(staging)},
             )

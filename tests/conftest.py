@@ -11,6 +11,10 @@ from urllib.parse import urlparse
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Indexes made for tests are built with sentence-transformers, the reference, so that each new
+# index folder does not export the model to ONNX first (about 10 s each). The default build, on
+# the ONNX export, is tested on its own (tests/test_build.py), against this one.
+os.environ.setdefault("QA_BUILD_BACKEND", "torch")
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

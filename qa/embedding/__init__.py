@@ -1,8 +1,10 @@
 """Embedders: the :class:`Embedder` protocol every backend satisfies, and
 :func:`load_embedder`, which picks the backend the settings ask for.
 
-- ``qa.embedding.sbert``: sentence-transformers (torch), the reference; indexes are built with it.
-- ``qa.embedding.onnx``: the query path without PyTorch (an ONNX export, float or int8).
+- ``qa.embedding.sbert``: sentence-transformers (torch), the reference, which the ONNX export
+  is made from and checked against.
+- ``qa.embedding.onnx``: the export run by onnxruntime: queries (float or int8) and index
+  builds (float, whose vectors equal the reference's within cosine 0.9999).
 
 The model is always loaded from this machine (``HF_HUB_OFFLINE=1``). Nothing is downloaded.
 """
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Embedder", "load_embedder", "torch_embedder"]
+__all__ = ["Embedder", "build_embedder", "load_embedder", "torch_embedder"]
 
 
 class Embedder(Protocol):
@@ -41,11 +43,28 @@ class Embedder(Protocol):
 
 
 def torch_embedder(settings: Settings) -> SentenceTransformerEmbedder:
-    """The sentence-transformers embedder the settings name (the reference; builds use it)."""
+    """The sentence-transformers embedder the settings name (the reference the ONNX export is made from)."""
     from qa.embedding.sbert import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(settings.model, device=settings.device, threads=settings.threads,
                                        hash_cache=settings.index_dir / ".model-hashes.json")
+
+
+def build_embedder(settings: Settings, query: Embedder | None = None) -> Embedder:
+    """The embedder index builds use (``settings.build_backend``): the float ONNX export, or
+    sentence-transformers. ``query``, the query embedder, is used when it is that one already.
+
+    Raises:
+        ModelError: The model is missing, or ``onnx`` was asked for a model it cannot run.
+    """
+    if settings.build_backend == "torch":
+        if query is not None and query.backend == "torch":
+            return query
+        return torch_embedder(settings)
+    if query is not None and query.backend == "onnx" and getattr(query, "quantize", None) == "none":
+        return query
+    backend = "onnx" if settings.build_backend == "onnx" else "auto"
+    return load_embedder(settings.model_copy(update={"backend": backend, "quantize": "none"}))
 
 
 def load_embedder(settings: Settings) -> Embedder:

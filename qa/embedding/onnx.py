@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.embedding.progress import Progress
 from qa.errors import ModelError
 from qa.files import remove_leftovers, sha256_file, work_name
 
@@ -50,8 +51,9 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["FORMAT", "OnnxEmbedder", "Pooling", "export_onnx", "onnx_cache_dir", "pooling_of", "quantize_int8"]
 
-FORMAT = 1
+FORMAT = 2  # 2: attention exported as plain operations (eager), which onnxruntime fuses
 OPSET = 17
+BATCH_TOKENS = 1024  # padded tokens a call at most: about 2x the texts/s of 64-text calls here (bench/scale.py)
 MANIFEST = "onnx-manifest.json"
 MODEL_FILES = {"none": "model.onnx", "int8": "model.int8.onnx"}
 # how model.int8.onnx is made; a copy made otherwise is made again
@@ -149,7 +151,10 @@ def export_onnx(model_path: Path, model_name: str, model_sha256: str, target: Pa
         from qa.embedding.sbert import quiet_transformers
 
         quiet_transformers()
-        model = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()
+        # eager attention exports as MatMul/Softmax, which onnxruntime fuses into its Attention
+        # kernel at load; the default (SDPA) exports as a graph it does not fuse, about 15% slower
+        model = AutoModel.from_pretrained(str(model_path), local_files_only=True,
+                                          attn_implementation="eager").eval()
 
         class Wrapper(torch.nn.Module):
             """Calls the model with keyword arguments: with transformers 5, exporting the raw
@@ -187,7 +192,7 @@ def export_onnx(model_path: Path, model_name: str, model_sha256: str, target: Pa
             "format": FORMAT, "model_name": model_name, "model_sha256": model_sha256,
             "onnx_sha256": sha256_file(staging / "model.onnx"),
             "tokenizer_sha256": sha256_file(staging / "tokenizer.json"),
-            "pooling": pooling.as_dict(), "opset": OPSET,
+            "pooling": pooling.as_dict(), "opset": OPSET, "attention": "eager",
             "exporter": {"torch": torch.__version__, "transformers": transformers.__version__,
                          "python": sys.version.split()[0]},
             "seconds": round(time.perf_counter() - t0, 2),
@@ -326,8 +331,9 @@ class OnnxEmbedder:
         except Exception as exc:
             raise ModelError(f"The tokenizer at '{tokenizer_file}' cannot be read: {exc}") from exc
         self._tok.enable_truncation(max_length=self.max_tokens)
-        pad = self._tok.token_to_id("[PAD]") if self._tok.token_to_id("[PAD]") is not None else 0
-        self._tok.enable_padding(pad_id=pad)
+        pad = self._tok.token_to_id("[PAD]")
+        self._pad = pad if pad is not None else 0  # padding is added per batch (encode)
+        self._tok.no_padding()
         self._tokenizer_file = folder / "tokenizer.json"
         self._counter: Any = None  # an untruncated copy, made on the first count_tokens
         options = ort.SessionOptions()
@@ -342,29 +348,47 @@ class OnnxEmbedder:
         self.backend = "onnx"
 
     def encode(self, texts: list[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+        """Vectors of ``texts``: tokenised together, sorted by length, and run in batches of at
+        most ``batch_size`` texts and :data:`BATCH_TOKENS` padded tokens (a batch of long texts
+        is small, one of short texts large; little padding, and the matrices fit the caches)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        # like sentence-transformers: batches of similar length pad less
-        order = np.argsort([-len(t) for t in texts], kind="stable")
+        encoded = self._tok.encode_batch(list(texts))
+        lengths = np.array([len(e.ids) for e in encoded], dtype=np.int64)
+        order = np.argsort(-lengths, kind="stable")
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for b in range(0, len(texts), batch_size):
-            rows = order[b : b + batch_size]
-            enc = self._tok.encode_batch([texts[i] for i in rows])
-            ids = np.array([e.ids for e in enc], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-            feed = {"input_ids": ids, "attention_mask": mask}
-            if "token_type_ids" in self._inputs:
-                feed["token_type_ids"] = np.zeros_like(ids)
-            hidden = self._session.run(None, feed)[0]
-            if self._mode == "cls":
-                pooled = hidden[:, 0, :]
-            else:
-                m = mask[..., None].astype(np.float32)
-                pooled = (hidden * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
-            # always L2-normalised, as SentenceTransformerEmbedder encodes (the index holds cosines)
-            pooled = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-            out[rows] = pooled
+        bar = Progress(len(texts)) if show_progress else None
+        i = 0
+        while i < len(order):
+            width = int(lengths[order[i]])  # the longest of the batch: they come longest first
+            rows = order[i : i + max(1, min(batch_size, BATCH_TOKENS // max(width, 1)))]
+            i += len(rows)
+            ids = np.full((len(rows), width), self._pad, dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for j, r in enumerate(rows):
+                e = encoded[r].ids
+                ids[j, : len(e)] = e
+                mask[j, : len(e)] = 1
+            out[rows] = self._pool(ids, mask)
+            if bar is not None:
+                bar.update(len(rows))
+        if bar is not None:
+            bar.close()
         return out
+
+    def _pool(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        hidden = self._session.run(None, feed)[0]
+        if self._mode == "cls":
+            pooled = hidden[:, 0, :]
+        else:
+            m = mask[..., None].astype(np.float32)
+            pooled = (hidden * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
+        # always L2-normalised, as SentenceTransformerEmbedder encodes (the index holds cosines)
+        pooled = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return np.asarray(pooled, dtype=np.float32)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Word pieces of each text without the special tokens the model adds."""

@@ -16,7 +16,8 @@ from qa.reading.text import read_text
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SUPPORTED_SUFFIXES", "check_corpus_dir", "read_corpus", "read_document", "read_utf8"]
+__all__ = ["SUPPORTED_SUFFIXES", "check_corpus_dir", "doc_id_of", "read_corpus", "read_document", "read_utf8",
+           "reader_identity"]
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf")  # TEXT_READERS' and PDF
 
@@ -32,12 +33,17 @@ def check_corpus_dir(corpus_dir: Path) -> None:
         )
 
 
-def read_corpus(corpus_dir: Path, *, on_page: Callable[[str, int, int], None] | None = None) -> list[Document]:
+def read_corpus(
+    corpus_dir: Path, *, on_page: Callable[[str, int, int], None] | None = None,
+    known: dict[str, Document] | None = None,
+) -> list[Document]:
     """Read every supported file under ``corpus_dir`` (sorted by path).
 
     A file that cannot be read is logged and skipped, so one bad file never stops the rest.
     ``on_page(file name, pages done, pages)`` follows the reading of each PDF; without it, a
-    long PDF logs its progress every 100 pages.
+    long PDF logs its progress every 100 pages. ``known``: Documents already read from these
+    very files (same bytes, same reader: :func:`reader_identity`), by path relative to the
+    folder; they are taken as they are.
 
     Raises:
         DocumentError: The folder does not exist or holds no readable document.
@@ -55,6 +61,9 @@ def read_corpus(corpus_dir: Path, *, on_page: Callable[[str, int, int], None] | 
             elif done % 100 == 0 and total > 100:
                 logger.info("read %d of %d pages of %s", done, total, name)
 
+        if known and name in known:
+            docs.append(known[name].model_copy(update={"source_path": str(path)}))
+            continue
         try:
             docs.append(read_document(path, doc_id=_doc_id(corpus_dir, path), on_page=pages))
         except DocumentError as exc:
@@ -67,6 +76,31 @@ def read_corpus(corpus_dir: Path, *, on_page: Callable[[str, int, int], None] | 
     if len(set(ids)) != len(ids):
         raise DocumentError(f"Two corpus files share a name without extension: {sorted(ids)}")
     return docs
+
+
+def reader_identity() -> str:
+    """What a Document read today depends on besides its file: this package's code, the word
+    list, and the PDF libraries. An index records it; a build takes the Documents of unchanged
+    files from the index before only when it is the same."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from qa.reading.words import wordlist_identity
+
+    h = hashlib.sha256()
+    for f in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    for lib in ("pdfplumber", "pdfminer.six", "pypdfium2"):
+        try:
+            h.update(f"{lib}={version(lib)}".encode())
+        except PackageNotFoundError:
+            pass
+    h.update(wordlist_identity().encode())
+    return h.hexdigest()[:16]
+
+
+def doc_id_of(relative: str) -> str:
+    """The doc_id of the file at ``relative`` (a path under the corpus folder, with "/")."""
+    return "/".join(Path(relative).with_suffix("").parts)
 
 
 def _doc_id(root: Path, path: Path) -> str:
