@@ -63,6 +63,20 @@ class Bm25Params(_Params):
     )
 
 
+class SearchParams(_Params):
+    """How vectors are searched for candidates. Saved in the manifest: a change builds the
+    search structures again (the vectors are taken from the index before)."""
+
+    approximate_above: int = Field(
+        default=10_000, ge=0,
+        description="Above this many vectors (passages, or sentences, of the whole index), candidates come "
+        "from an HNSW graph instead of an exact scan; their scores are exact either way.",
+    )
+    hnsw_m: int = Field(default=32, ge=4, le=128, description="HNSW links per vector.")
+    ef_construction: int = Field(default=80, ge=8, description="HNSW candidate list while building.")
+    ef_search: int = Field(default=256, ge=8, description="HNSW candidate list while searching.")
+
+
 class RankingParams(_Params):
     """How the dense and keyword signals are combined; read at query time (no rebuild)."""
 
@@ -240,6 +254,7 @@ class Settings(BaseSettings):
     )
     passages: PassageParams = Field(default_factory=PassageParams, description="Passage cutting.")
     bm25: Bm25Params = Field(default_factory=Bm25Params, description="Keyword index.")
+    search: SearchParams = Field(default_factory=SearchParams, description="Vector search.")
     ranking: RankingParams = Field(default_factory=RankingParams, description="Score fusion.")
     web: WebParams = Field(default_factory=WebParams, description="The web app.")
     host: str = Field(default="127.0.0.1", description="Address the web app listens on.")

@@ -46,6 +46,38 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def verify_hashes(folder: Path, hashes: dict[str, str], stamp: Path, key: str) -> tuple[str, str] | None:
+    """Check that each file ``hashes`` names under ``folder`` has its sha256: None when all
+    do, else (the first file that does not, "missing" or "changed"). ``stamp`` remembers the
+    size, mtime and inode of the files last found whole (with ``key``, the manifest's
+    digest), so that files untouched since are not hashed again; anything else about them
+    (written, replaced, copied) hashes them all again."""
+    import json
+
+    state: dict[str, object] = {"key": key}
+    for name in sorted(hashes):
+        try:
+            st = (folder / name).stat()
+        except OSError:
+            return name, "missing"
+        state[name] = [st.st_size, st.st_mtime_ns, st.st_ino]
+    try:
+        if json.loads(stamp.read_text(encoding="utf-8")) == state:
+            return None
+    except (OSError, ValueError):
+        pass
+    for name, digest in hashes.items():
+        if not (folder / name).is_file():
+            return name, "missing"
+        if sha256_file(folder / name) != digest:
+            return name, "changed"
+    try:
+        atomic_write_text(stamp, json.dumps(state))
+    except OSError:  # a read-only folder: the files are hashed at every load
+        pass
+    return None
+
+
 def writable(folder: Path) -> bool:
     """Whether files can be made in ``folder`` (made when missing). Tried, not asked of
     os.access: root passes permission bits but not a read-only mount."""

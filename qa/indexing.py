@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.config import Bm25Params, PassageParams, Settings
+from qa.config import Bm25Params, PassageParams, SearchParams, Settings
 from qa.errors import IndexError_, IndexMismatchError, IndexNotFoundError, StaleCorpusError
 from qa.files import writable
 from qa.models import Document, Passage
@@ -93,7 +93,7 @@ def _kept_rows(index: Index, vectors: Vectors) -> dict[str, Rows]:
 
 
 def _embed(texts: dict[str, tuple[list[str], ...]], encoder: Any, kept: dict[str, Rows], batch_size: int,
-           show_progress: bool) -> tuple[Vectors, int]:
+           show_progress: bool, search: SearchParams) -> tuple[Vectors, int]:
     """Passage, sentence and note vectors of every document, in index order: kept ones taken,
     the others encoded in one pass. Returns them and how many documents were taken."""
     rows: list[Rows | None] = []
@@ -115,7 +115,7 @@ def _embed(texts: dict[str, tuple[list[str], ...]], encoder: Any, kept: dict[str
                 parts[i].append(fresh[at : at + len(part)])
                 at += len(part)
     dim = encoder.dimension
-    dense = [DenseIndex.build(np.concatenate(p) if p else np.zeros((0, dim), np.float32)) for p in parts]
+    dense = [DenseIndex.build(np.concatenate(p) if p else np.zeros((0, dim), np.float32), search) for p in parts]
     return Vectors(dense[0], dense[1], dense[2]), sum(r is not None for r in rows)
 
 
@@ -141,11 +141,13 @@ def build_index(
     clock: Callable[[], float] = time.monotonic,
     multilingual: Any | None = None,
     previous: Index | None = None,
+    search_params: SearchParams | None = None,
 ) -> Index:
     """Read the corpus, cut passages, embed and index them; the store swaps the result in.
     ``multilingual``: a second encoder whose vectors of the same texts go in too.
     ``previous``: the index this one replaces, whose unchanged documents and vectors are taken
-    (module's "reuse" section) instead of read and encoded again.
+    (module's "reuse" section) instead of read and encoded again. ``search_params``: when the
+    vectors are searched approximately (default: SearchParams()).
 
     ``documents`` replaces reading ``corpus_dir`` (for corpora that are not files, such as
     the benchmarks); the manifest then records no corpus files.
@@ -153,6 +155,7 @@ def build_index(
     from qa.reading.passages import split_passages
 
     t0 = clock()
+    search = search_params or SearchParams()
     files = corpus_files(corpus_dir) if documents is None else {}
     known = _known_documents(previous, files)
     docs = (_read(corpus_dir, show_progress, known) if documents is None else documents)
@@ -178,7 +181,7 @@ def build_index(
         if same and previous is not None else {}
     logger.info("embedding %d passages, %d sentences, %d notes", len(passages),
                 sum(len(t[1]) for t in texts.values()), len(notes))
-    vectors, taken = _embed(texts, embedder, kept, batch_size, show_progress)
+    vectors, taken = _embed(texts, embedder, kept, batch_size, show_progress, search)
     second = None
     if multilingual is not None:
         m_kept: dict[str, Rows] = {}
@@ -186,7 +189,7 @@ def build_index(
                 and previous.manifest.multilingual.model_sha256 == multilingual.hash):
             m_kept = _kept_rows(previous, previous.multilingual)
         logger.info("embedding them again with %s", multilingual.name)
-        m_vectors, m_taken = _embed(texts, multilingual, m_kept, batch_size, False)
+        m_vectors, m_taken = _embed(texts, multilingual, m_kept, batch_size, False, search)
         second = (multilingual, m_vectors)
         taken = min(taken, m_taken)
     if previous is not None:
@@ -199,7 +202,7 @@ def build_index(
         docs=docs, passages=passages, notes=notes,
         dense=(vectors.passages, vectors.sentences, vectors.notes), keywords=(passage_kw, note_kw),
         files=files, embedder=embedder, passage_params=passage_params, bm25_params=bm25_params,
-        started=t0, clock=clock, multilingual=second, reader=reader_identity(),
+        started=t0, clock=clock, multilingual=second, reader=reader_identity(), search=search,
     )
 
 
@@ -226,6 +229,7 @@ def open_index(
                 bm25_params=settings.bm25,
                 corpus_dir=settings.corpus_dir,
                 multilingual_sha256=multilingual.hash if multilingual is not None else None,
+                search_params=settings.search,
             )
             index = store.load()
         except IndexError_ as exc:
@@ -258,6 +262,7 @@ def open_index(
             show_progress=show_progress,
             multilingual=multilingual,
             previous=previous,
+            search_params=settings.search,
         )
     return index
 
@@ -311,7 +316,7 @@ def open_documents_index(
         try:
             manifest = store.read_manifest()
             store.check(manifest, model_sha256=embedder.hash, model_name=settings.model,
-                        passage_params=settings.passages, bm25_params=settings.bm25)
+                        passage_params=settings.passages, bm25_params=settings.bm25, search_params=settings.search)
             index = store.load()
             if {d: doc.sha256 for d, doc in index.documents.items()} == want:
                 return index, False
@@ -328,5 +333,5 @@ def open_documents_index(
     logger.warning("indexing %d documents at %s (once; later runs load it)", len(documents), index_path)
     index = build_index(store, Path("."), builder, passage_params=settings.passages, bm25_params=settings.bm25,
                         batch_size=settings.batch_size, documents=documents, show_progress=show_progress,
-                        previous=previous)
+                        previous=previous, search_params=settings.search)
     return index, True

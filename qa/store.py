@@ -5,7 +5,7 @@ Layout (format 1)::
     manifest.json       IndexManifest, written last: its presence commits the build
     documents.jsonl     one Document per line
     passages.jsonl      one Passage per line; line i is row i of passages.faiss and bm25-passages
-    passages.faiss      passage vectors (FAISS IndexFlatIP, L2-normalised)
+    passages.faiss      passage vectors (FAISS IndexFlatIP, or IndexHNSWFlat above a size: ``search``)
     sentences.faiss     vectors of every passage's sentences, passage by passage, in order
     notes.jsonl         one {"doc_id", "label", "text"} per line; line i is row i of notes.faiss
     notes.faiss         note vectors
@@ -25,7 +25,6 @@ import hashlib
 import json
 import logging
 import os
-import platform
 import shutil
 import time
 from collections.abc import Callable
@@ -37,8 +36,8 @@ from typing import Any
 import numpy as np
 from pydantic import Field, ValidationError
 
-from qa._version import __version__
-from qa.config import Bm25Params, PassageParams
+from qa._version import __version__, library_versions
+from qa.config import Bm25Params, PassageParams, SearchParams
 from qa.errors import (
     IndexCorruptError,
     IndexFormatError,
@@ -46,10 +45,18 @@ from qa.errors import (
     IndexNotFoundError,
     StaleCorpusError,
 )
-from qa.files import atomic_write_text, folder_lock, fsync_tree, remove_leftovers, sha256_file, work_name
+from qa.files import (
+    atomic_write_text,
+    folder_lock,
+    fsync_tree,
+    remove_leftovers,
+    sha256_file,
+    verify_hashes,
+    work_name,
+)
 from qa.models import Document, Passage, QAModel
 from qa.ranking.retrieval import DenseIndex, KeywordIndex
-from qa.reading.corpus import SUPPORTED_SUFFIXES
+from qa.reading.corpus import corpus_files
 from qa.reading.passages import cited_note_rows
 
 logger = logging.getLogger(__name__)
@@ -86,6 +93,8 @@ class IndexManifest(QAModel):
     bm25: Bm25Params
     corpus: CorpusInfo
     reader: str = Field(default="", description="qa.reading.corpus.reader_identity() of the build")
+    search: SearchParams | None = Field(default=None, description="The vector search settings built with")
+    structures: dict[str, str] = Field(default_factory=dict, description="flat or hnsw, by vector file")
     counts: dict[str, int]
     artifacts: dict[str, str] = Field(description="sha256 of each artefact file")
 
@@ -122,36 +131,14 @@ class Vectors:
     notes: DenseIndex
 
 
-# --------------------------------------------------------------------------- files
-
-
-def corpus_files(corpus_dir: Path) -> dict[str, str]:
-    """sha256 of every readable corpus file, by path relative to the corpus folder."""
-    if not corpus_dir.is_dir():
-        return {}
-    return {
-        p.relative_to(corpus_dir).as_posix(): sha256_file(p)
-        for p in sorted(corpus_dir.rglob("*"))
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUPPORTED_SUFFIXES
-    }
-
-
 def _corpus_hash(files: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(sorted(files.items())).encode()).hexdigest()
 
 
 def _libraries() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    libs = {"python": platform.python_version()}
-    for name in ("sentence-transformers", "torch", "transformers", "faiss-cpu", "bm25s", "PyStemmer", "pydantic", "numpy"):
-        try:
-            libs[name] = version(name)
-        except PackageNotFoundError:
-            pass
     from qa.reading.words import wordlist_identity
 
-    return libs | {"wordlist": wordlist_identity()}  # the PDF reader's hyphen decisions depend on it
+    return library_versions() | {"wordlist": wordlist_identity()}  # the PDF reader's hyphens depend on it
 
 
 def _index_files(folder: Path) -> list[str]:
@@ -187,6 +174,7 @@ class IndexStore:
         clock: Callable[[], float] = time.monotonic,
         multilingual: tuple[Any, Vectors] | None = None,
         reader: str = "",
+        search: SearchParams | None = None,
     ) -> Index:
         """Write a built index (documents, passages, notes; passage, sentence and note vectors;
         passage and note keyword indexes) into a staging folder, fsync it, write the manifest
@@ -211,12 +199,12 @@ class IndexStore:
             with (staging / "notes.jsonl").open("w", encoding="utf-8") as fh:
                 for n in notes:
                     fh.write(json.dumps(n, ensure_ascii=False) + "\n")
-            passage_dense.save(staging / "passages.faiss")
-            sentence_dense.save(staging / "sentences.faiss")
-            note_dense.save(staging / "notes.faiss")
+            dense_files = {"passages.faiss": passage_dense, "sentences.faiss": sentence_dense, "notes.faiss": note_dense}
             if multilingual is not None:
-                for part in ("passages", "sentences", "notes"):
-                    getattr(multilingual[1], part).save(staging / f"{part}.multilingual.faiss")
+                dense_files |= {f"{part}.multilingual.faiss": getattr(multilingual[1], part)
+                                for part in ("passages", "sentences", "notes")}
+            for name, dense_index in dense_files.items():
+                dense_index.save(staging / name)
             passage_kw.save(staging / "bm25-passages")
             note_kw.save(staging / "bm25-notes")
             fsync_tree(staging)
@@ -238,6 +226,7 @@ class IndexStore:
                 passages=passage_params,
                 bm25=bm25_params,
                 corpus=CorpusInfo(sha256=_corpus_hash(files), num_documents=len(docs), files=files), reader=reader,
+                search=search, structures={name: d.kind for name, d in dense_files.items()},
                 counts={"documents": len(docs), "passages": np_, "sentences": ns, "notes": len(notes)},
                 artifacts={name: sha256_file(staging / name) for name in _index_files(staging)},
             )
@@ -291,6 +280,7 @@ class IndexStore:
         self, manifest: IndexManifest, *, model_sha256: str | None, model_name: str | None = None,
         passage_params: PassageParams | None = None, bm25_params: Bm25Params | None = None,
         corpus_dir: Path | None = None, multilingual_sha256: str | None | bool = False,
+        search_params: SearchParams | None = None,
     ) -> None:
         """Raise when the index was built for another model, parameters or corpus.
         ``multilingual_sha256``: the second encoder's hash, None for none (False: not checked)."""
@@ -311,6 +301,8 @@ class IndexStore:
             raise IndexMismatchError(f"Index at '{self.path}' was built with other passage settings.")
         if bm25_params is not None and manifest.bm25 != bm25_params:
             raise IndexMismatchError(f"Index at '{self.path}' was built with other BM25 settings.")
+        if search_params is not None and manifest.search != search_params:
+            raise IndexMismatchError(f"Index at '{self.path}' was built with other vector search settings.")
         if corpus_dir is not None:
             files = corpus_files(corpus_dir)
             if files != manifest.corpus.files:
@@ -334,6 +326,10 @@ class IndexStore:
     def _lock_path(self) -> Path:
         return self.path.parent / f".lock-{self.path.name}"
 
+    @property
+    def _stamp_path(self) -> Path:  # the files as they were when last hashed and found whole
+        return self.path.parent / f".verified-{self.path.name}"
+
     def _load(self, *, expect_model: str | None, verify: bool) -> Index:
         manifest = self.read_manifest()
         if expect_model is not None:
@@ -343,12 +339,11 @@ class IndexStore:
             for name in _index_files(p):
                 if name not in manifest.artifacts:
                     raise IndexCorruptError(f"Index file '{p / name}' has no hash in the manifest. It will be rebuilt.")
-            for name, digest in manifest.artifacts.items():
-                f = p / name
-                if not f.is_file():
-                    raise IndexCorruptError(f"Index at '{p}' lacks '{name}'. It will be rebuilt.")
-                if sha256_file(f) != digest:
-                    raise IndexCorruptError(f"Index file '{f}' does not match its manifest hash. It will be rebuilt.")
+            bad = verify_hashes(p, manifest.artifacts, self._stamp_path, manifest.digest)
+            if bad is not None:
+                name, why = bad
+                raise IndexCorruptError(f"Index at '{p}' lacks '{name}'. It will be rebuilt." if why == "missing" else
+                                        f"Index file '{p / name}' does not match its manifest hash. It will be rebuilt.")
         try:
             documents = [Document.model_validate_json(line) for line in _lines(p / "documents.jsonl")]
             passages = [Passage.model_validate_json(line) for line in _lines(p / "passages.jsonl")]

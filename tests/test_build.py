@@ -128,3 +128,38 @@ def test_another_reader_reads_every_file_again(tmp_path, embedder, monkeypatch):
     # the essay's texts are the same, so its vectors are still taken
     assert all(p.doc_id == "added" for p in index.passages if p.text in counting.encoded)
     assert index.manifest.reader == "another reader"
+
+
+def test_an_approximate_search_above_its_size(tmp_path, embedder, essay_engine):
+    """Above ``approximate_above`` vectors the candidates come from an HNSW graph, recorded in
+    the manifest; changing the setting builds the graphs again from the vectors of the index
+    before (nothing is encoded), and the answers keep their exact scores."""
+    from qa.config import SearchParams
+    from qa.engine import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(ESSAY, corpus / ESSAY.name)
+    flat = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", multilingual="none")
+    open_index(flat, embedder)
+    n_sentences = len(essay_engine.index.sentence_vectors)
+    # passages (35) stay exact, sentences (150) are searched in a graph
+    settings = flat.model_copy(update={"search": SearchParams(approximate_above=100)})
+    counting = Counting(embedder)
+    index = open_index(settings, counting)
+    assert counting.encoded == []
+    assert len(index.passage_vectors) < 100 < n_sentences
+    assert index.manifest.structures["passages.faiss"] == "flat"
+    assert index.manifest.structures["sentences.faiss"] == "hnsw" and index.sentence_vectors.kind == "hnsw"
+    assert index.manifest.search == settings.search
+    assert np.array_equal(index.sentence_vectors.vectors, essay_engine.index.sentence_vectors.vectors)
+    # the graph finds the exact top rows on the essay, and the answers are the flat index's
+    q = embedder.encode(["Why would Russia not enter into a conflict with NATO?"])
+    _, approx = index.sentence_vectors.search(q, 10)
+    _, exact = essay_engine.index.sentence_vectors.search(q, 10)
+    assert set(approx[0]) == set(exact[0])
+    engine = Engine(index, embedder, settings=settings)
+    for question in ("Who designed the Plan Z-4?", "What did Russia think of the Ahtisaari plan?"):
+        a = [p.passage_id for p in engine.ask(question).passages]
+        b = [p.passage_id for p in essay_engine.ask(question).passages]
+        assert a == b, question

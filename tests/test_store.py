@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -290,6 +291,8 @@ def test_a_read_only_index_folder(built, embedder, tmp_path, caplog):
         engine = Engine.from_settings(settings, embedder=embedder)
         assert "serving the index" in caplog.text and "not writable" in caplog.text
         assert engine.ask("Who was Milan Kucan?").answered
+        del engine  # its vectors are mapped from the mount's files: let them go before it is unmounted
+        gc.collect()
     empty = tmp_path / "ro-index"
     empty.mkdir()
     with read_only(empty):
@@ -297,3 +300,27 @@ def test_a_read_only_index_folder(built, embedder, tmp_path, caplog):
         with pytest.raises(IndexError_, match="not writable"):
             Engine.from_settings(ro, embedder=embedder)
         assert list(empty.iterdir()) == []
+
+
+def test_files_found_whole_are_hashed_again_only_when_they_change(built, monkeypatch):
+    """A cold start does not hash the whole index again (hundreds of MB for a large one) when
+    no file was written, replaced or copied since it was last found whole; any change to a
+    file's size, mtime or inode hashes them all again."""
+    import qa.files
+
+    settings, _ = built
+    store = IndexStore(settings.index_path)
+    store.load()
+    hashed = []
+    real = qa.files.sha256_file
+    monkeypatch.setattr(qa.files, "sha256_file", lambda path: hashed.append(path.name) or real(path))
+    store.load()
+    assert hashed == []
+    victim = settings.index_path / "passages.faiss"
+    st = victim.stat()
+    os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    store.load()
+    assert len(hashed) == len(store.read_manifest().artifacts)
+    hashed.clear()
+    store.load()
+    assert hashed == []

@@ -172,7 +172,7 @@ class Ranker:
         return Scores(tokens, cand, fused, by_note, sent_scores, offsets, firsts, lasts, note_fused)
 
     def _cosines(self, vectors: np.ndarray, qvec: np.ndarray) -> np.ndarray:
-        raw: np.ndarray = vectors @ qvec
+        raw: np.ndarray = np.asarray(vectors @ qvec)
         f = self.cosine_floor
         return raw if f == 0.0 else ((raw - f) / (1.0 - f)).astype(np.float32)
 

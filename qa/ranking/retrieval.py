@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.config import Bm25Params
+from qa.config import Bm25Params, SearchParams
 from qa.errors import IndexCorruptError
 
 logger = logging.getLogger(__name__)
@@ -140,7 +140,8 @@ class KeywordIndex:
         try:
             meta = json.loads((path / "meta.json").read_text())
             idf = np.load(path / "idf.npy", allow_pickle=False)
-            retriever = bm25s.BM25.load(str(path), allow_pickle=False) if len(idf) else None
+            # mapped, not read: a question reads the postings of its own words only
+            retriever = bm25s.BM25.load(str(path), allow_pickle=False, mmap=True) if len(idf) else None
         except Exception as exc:
             raise IndexCorruptError(f"Keyword index at '{path}' cannot be read: {exc}") from exc
         if retriever is not None and len(idf) != len(retriever.vocab_dict):
@@ -165,37 +166,51 @@ class KeywordIndex:
 
 
 class DenseIndex:
-    """Normalised vectors in a FAISS inner-product index; rows align with their texts."""
+    """Normalised vectors in a FAISS inner-product index; rows align with their texts.
 
-    def __init__(self, index: object, vectors: np.ndarray) -> None:
+    Exact (``IndexFlatIP``) up to a size, above it an HNSW graph over the same vectors
+    (``IndexHNSWFlat``), whose top rows are candidates only: the ranker scores candidates with
+    their exact cosines (``vectors``). ``vectors`` is a read-only view of the index's own
+    storage, not a copy, so the vectors are held once."""
+
+    def __init__(self, index: Any) -> None:
         self.index = index
-        self.vectors = vectors
+        self.vectors = _stored_vectors(index)
+
+    @property
+    def kind(self) -> str:
+        return "hnsw" if hasattr(self.index, "hnsw") else "flat"
 
     @classmethod
-    def build(cls, vectors: np.ndarray) -> DenseIndex:
+    def build(cls, vectors: np.ndarray, params: SearchParams | None = None) -> DenseIndex:
         import faiss
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        index = faiss.IndexFlatIP(vectors.shape[1])
+        d = vectors.shape[1]
+        index: Any
+        if params is not None and len(vectors) > params.approximate_above:
+            index = faiss.IndexHNSWFlat(d, params.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = params.ef_construction
+            index.hnsw.efSearch = params.ef_search
+        else:
+            index = faiss.IndexFlatIP(d)
         if len(vectors):
             index.add(vectors)
-        return cls(index, vectors)
+        return cls(index)
 
     def save(self, path: Path) -> None:
         import faiss
 
-        faiss.write_index(self.index, str(path))  # type: ignore[call-overload]  # faiss's stubs miss our Index type
+        faiss.write_index(self.index, str(path))
 
     @classmethod
     def load(cls, path: Path) -> DenseIndex:
         import faiss
 
-        try:
-            index = faiss.read_index(str(path))
-            vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
+        try:  # the vectors are mapped from the file, not read: a graph's search touches few of them
+            return cls(faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC))
         except Exception as exc:
             raise IndexCorruptError(f"Vector index '{path}' cannot be read: {exc}") from exc
-        return cls(index, np.ascontiguousarray(vectors, dtype=np.float32))
 
     def __len__(self) -> int:
         return int(self.vectors.shape[0])
@@ -203,5 +218,27 @@ class DenseIndex:
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k rows per query: (scores, rows), rows of -1 where fewer exist."""
         k = max(1, min(k, len(self)))
-        scores, rows = self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)  # type: ignore[attr-defined]
+        scores, rows = self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
         return np.asarray(scores), np.asarray(rows)
+
+
+def _stored_vectors(index: Any) -> np.ndarray:
+    """The vectors a flat or HNSW-flat FAISS index stores, as a read-only numpy view."""
+    import faiss
+
+    storage = faiss.downcast_index(index.storage) if hasattr(index, "hnsw") else index
+    n, d = int(storage.ntotal), int(storage.d)
+    if n == 0:
+        return np.zeros((0, d), np.float32)
+    if not hasattr(storage, "get_xb"):
+        raise IndexCorruptError(f"A vector index of an unknown kind ({type(storage).__name__}).")
+    view = faiss.rev_swig_ptr(storage.get_xb(), n * d).reshape(n, d).view(_Pinned)
+    view.owner = index  # the memory is the index's: any view or slice of it keeps the index alive
+    view.flags.writeable = False
+    return view
+
+
+class _Pinned(np.ndarray):
+    """An array over memory another object owns, holding that object."""
+
+    owner: Any = None

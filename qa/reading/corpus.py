@@ -16,7 +16,7 @@ from qa.reading.text import read_text
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SUPPORTED_SUFFIXES", "check_corpus_dir", "doc_id_of", "read_corpus", "read_document", "read_utf8",
+__all__ = ["SUPPORTED_SUFFIXES", "check_corpus_dir", "corpus_files", "doc_id_of", "read_corpus", "read_document", "read_utf8",
            "reader_identity"]
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf")  # TEXT_READERS' and PDF
@@ -76,6 +76,19 @@ def read_corpus(
     if len(set(ids)) != len(ids):
         raise DocumentError(f"Two corpus files share a name without extension: {sorted(ids)}")
     return docs
+
+
+def corpus_files(corpus_dir: Path) -> dict[str, str]:
+    """sha256 of every readable corpus file, by path relative to the corpus folder."""
+    from qa.files import sha256_file
+
+    if not corpus_dir.is_dir():
+        return {}
+    return {
+        p.relative_to(corpus_dir).as_posix(): sha256_file(p)
+        for p in sorted(corpus_dir.rglob("*"))
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUPPORTED_SUFFIXES
+    }
 
 
 def reader_identity() -> str:
