@@ -55,8 +55,6 @@ def _read(corpus_dir: Path, show_progress: bool, known: dict[str, Document]) -> 
 # the same bytes (when the reader is the same), and each document's vectors when its texts
 # (passages, sentences, notes) are the same, for the same model: keyed by a hash of them.
 
-Rows = tuple[np.ndarray, np.ndarray, np.ndarray]  # one document's passage, sentence and note vectors
-
 
 def _doc_texts(passages: list[Passage], notes: list[dict[str, str]]) -> dict[str, tuple[list[str], ...]]:
     """Each document's passage, sentence and note texts, in index order."""
@@ -77,8 +75,9 @@ def _key(texts: tuple[list[str], ...]) -> str:
     return h.hexdigest()
 
 
-def _kept_rows(index: Index, vectors: Vectors) -> dict[str, Rows]:
-    """The vectors of each document of a built index, by the hash of its texts."""
+def _kept_rows(index: Index) -> dict[str, tuple[list[int], list[int], list[int]]]:
+    """The passage, sentence and note rows of each document of a built index, by the hash of
+    its texts (the same rows hold both encoders' vectors)."""
     rows: dict[str, tuple[list[int], list[int], list[int]]] = {}
     for i, p in enumerate(index.passages):
         r = rows.setdefault(p.doc_id, ([], [], []))
@@ -87,41 +86,39 @@ def _kept_rows(index: Index, vectors: Vectors) -> dict[str, Rows]:
     for i, n in enumerate(index.notes):
         rows.setdefault(n["doc_id"], ([], [], []))[2].append(i)
     texts = _doc_texts(index.passages, index.notes)
-    dense = (vectors.passages, vectors.sentences, vectors.notes)
-    return {_key(texts[doc_id]): (dense[0].vectors[r[0]], dense[1].vectors[r[1]], dense[2].vectors[r[2]])
-            for doc_id, r in rows.items()}
+    return {_key(texts[doc_id]): r for doc_id, r in rows.items()}
 
 
-def _embed(texts: dict[str, tuple[list[str], ...]], encoder: Any, kept: dict[str, Rows], batch_size: int,
+def _embed(texts: dict[str, tuple[list[str], ...]], keys: dict[str, str], encoder: Any,
+           kept: dict[str, tuple[list[int], list[int], list[int]]], before: Vectors | None, batch_size: int,
            show_progress: bool, search: SearchParams) -> tuple[Vectors, int]:
-    """Passage, sentence and note vectors of every document, in index order: kept ones taken,
-    the others encoded in one pass. Returns them and how many documents were taken."""
-    rows: list[Rows | None] = []
-    todo: list[str] = []
-    for doc_texts in texts.values():
-        found = kept.get(_key(doc_texts))
-        rows.append(found)
-        if found is None:
-            todo.extend(t for part in doc_texts for t in part)
+    """Passage, sentence and note vectors of every document, in index order: those of kept
+    documents taken from ``before`` (the index before, for this encoder), the others encoded in
+    one pass. Returns them and how many documents were taken."""
+    if before is None:
+        kept = {}
+    old = (before.passages, before.sentences, before.notes) if before is not None else ()
+    todo = [t for doc_id, doc_texts in texts.items() if keys[doc_id] not in kept for part in doc_texts for t in part]
     fresh = encoder.encode(todo, batch_size=batch_size, show_progress=show_progress) if todo else None
     parts: tuple[list[np.ndarray], ...] = ([], [], [])
     at = 0
-    for found, doc_texts in zip(rows, texts.values(), strict=True):
+    for doc_id, doc_texts in texts.items():
+        rows = kept.get(keys[doc_id])
         for i, part in enumerate(doc_texts):
-            if found is not None:
-                parts[i].append(found[i])
+            if rows is not None:
+                parts[i].append(old[i].vectors[rows[i]])
             else:
                 assert fresh is not None
                 parts[i].append(fresh[at : at + len(part)])
                 at += len(part)
     dim = encoder.dimension
     dense = [DenseIndex.build(np.concatenate(p) if p else np.zeros((0, dim), np.float32), search) for p in parts]
-    return Vectors(dense[0], dense[1], dense[2]), sum(r is not None for r in rows)
+    return Vectors(dense[0], dense[1], dense[2]), sum(keys[d] in kept for d in texts)
 
 
-def _known_documents(previous: Index | None, files: dict[str, str]) -> dict[str, Document]:
-    """Documents of the previous index whose files are unchanged and were read by this reader."""
-    if previous is None or previous.manifest.reader != reader_identity():
+def _known_documents(previous: Index | None, files: dict[str, str], reader: str) -> dict[str, Document]:
+    """Documents of the previous index whose files are unchanged and were read by ``reader``."""
+    if previous is None or previous.manifest.reader != reader:
         return {}
     before = previous.manifest.corpus.files
     return {rel: previous.documents[doc_id_of(rel)] for rel, digest in files.items()
@@ -157,7 +154,8 @@ def build_index(
     t0 = clock()
     search = search_params or SearchParams()
     files = corpus_files(corpus_dir) if documents is None else {}
-    known = _known_documents(previous, files)
+    reader = reader_identity()
+    known = _known_documents(previous, files, reader)
     docs = (_read(corpus_dir, show_progress, known) if documents is None else documents)
     passages: list[Passage] = []
     for doc in docs:
@@ -176,20 +174,22 @@ def build_index(
     for d in docs:  # a document without passages or notes keeps its place (it has no rows)
         texts.setdefault(d.doc_id, ([], [], []))
     texts = {d.doc_id: texts[d.doc_id] for d in docs}
-    same = previous is not None and previous.manifest.embedding.model_sha256 == embedder.hash
-    kept = _kept_rows(previous, Vectors(previous.passage_vectors, previous.sentence_vectors, previous.note_vectors)) \
-        if same and previous is not None else {}
+    keys = {doc_id: _key(t) for doc_id, t in texts.items()}
+    kept = _kept_rows(previous) if previous is not None else {}
     logger.info("embedding %d passages, %d sentences, %d notes", len(passages),
                 sum(len(t[1]) for t in texts.values()), len(notes))
-    vectors, taken = _embed(texts, embedder, kept, batch_size, show_progress, search)
+    before = None
+    if previous is not None and previous.manifest.embedding.model_sha256 == embedder.hash:
+        before = Vectors(previous.passage_vectors, previous.sentence_vectors, previous.note_vectors)
+    vectors, taken = _embed(texts, keys, embedder, kept, before, batch_size, show_progress, search)
     second = None
     if multilingual is not None:
-        m_kept: dict[str, Rows] = {}
-        if (previous is not None and previous.multilingual is not None and previous.manifest.multilingual is not None
+        m_before = None
+        if (previous is not None and previous.manifest.multilingual is not None
                 and previous.manifest.multilingual.model_sha256 == multilingual.hash):
-            m_kept = _kept_rows(previous, previous.multilingual)
+            m_before = previous.multilingual
         logger.info("embedding them again with %s", multilingual.name)
-        m_vectors, m_taken = _embed(texts, multilingual, m_kept, batch_size, False, search)
+        m_vectors, m_taken = _embed(texts, keys, multilingual, kept, m_before, batch_size, False, search)
         second = (multilingual, m_vectors)
         taken = min(taken, m_taken)
     if previous is not None:
@@ -202,7 +202,7 @@ def build_index(
         docs=docs, passages=passages, notes=notes,
         dense=(vectors.passages, vectors.sentences, vectors.notes), keywords=(passage_kw, note_kw),
         files=files, embedder=embedder, passage_params=passage_params, bm25_params=bm25_params,
-        started=t0, clock=clock, multilingual=second, reader=reader_identity(), search=search,
+        started=t0, clock=clock, multilingual=second, reader=reader, search=search,
     )
 
 

@@ -236,7 +236,8 @@ class IndexStore:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         logger.info("index built at %s in %.1f s (%d passages)", self.path, clock() - t0, np_)
-        return self.load(expect_model=None)
+        with folder_lock(self._lock_path, shared=True):  # its files were hashed just now: not again
+            return self._load(expect_model=None, verify=True, hashed=manifest.digest)
 
     def swap_in(self, staging: Path) -> None:
         """Put a finished staging folder in the index's place, one swap at a time (two builds
@@ -330,7 +331,9 @@ class IndexStore:
     def _stamp_path(self) -> Path:  # the files as they were when last hashed and found whole
         return self.path.parent / f".verified-{self.path.name}"
 
-    def _load(self, *, expect_model: str | None, verify: bool) -> Index:
+    def _load(self, *, expect_model: str | None, verify: bool, hashed: str | None = None) -> Index:
+        """``hashed``: the digest of a manifest whose files this process has just hashed (a
+        build): when it is the one found, the files are recorded as whole without hashing them."""
         manifest = self.read_manifest()
         if expect_model is not None:
             self.check(manifest, model_sha256=expect_model)
@@ -339,7 +342,8 @@ class IndexStore:
             for name in _index_files(p):
                 if name not in manifest.artifacts:
                     raise IndexCorruptError(f"Index file '{p / name}' has no hash in the manifest. It will be rebuilt.")
-            bad = verify_hashes(p, manifest.artifacts, self._stamp_path, manifest.digest)
+            bad = verify_hashes(p, manifest.artifacts, self._stamp_path, manifest.digest,
+                                trusted=hashed == manifest.digest)
             if bad is not None:
                 name, why = bad
                 raise IndexCorruptError(f"Index at '{p}' lacks '{name}'. It will be rebuilt." if why == "missing" else

@@ -16,8 +16,8 @@ from qa.reading.text import read_text
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SUPPORTED_SUFFIXES", "check_corpus_dir", "corpus_files", "doc_id_of", "read_corpus", "read_document", "read_utf8",
-           "reader_identity"]
+__all__ = ["SUPPORTED_SUFFIXES", "check_corpus_dir", "corpus_files", "doc_id_of", "read_corpus", "read_document",
+           "read_utf8", "reader_identity"]
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf")  # TEXT_READERS' and PDF
 
@@ -117,8 +117,7 @@ def doc_id_of(relative: str) -> str:
 
 
 def _doc_id(root: Path, path: Path) -> str:
-    rel = path.relative_to(root).with_suffix("")
-    return "/".join(rel.parts)
+    return doc_id_of(path.relative_to(root).as_posix())
 
 
 def read_utf8(path: Path, error: type[QAError]) -> tuple[bytes, str]:
