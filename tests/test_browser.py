@@ -547,7 +547,7 @@ def test_a_question_whose_request_dropped_comes_back_with_ask_again(page, live_u
     which asks it once the server answers again."""
     asked = "What did Jelcin say about NATO?"
     page.goto(live_url + "/")
-    page.get_by_label("Your question").wait_for(timeout=TIMEOUT)
+    page.locator("html[data-qa-loaded]").wait_for(state="attached", timeout=TIMEOUT)  # the load's own requests went through
     page.route("**/gradio_api/queue/**", lambda r: r.abort())
     ask_main(page, asked)
     page.wait_for_function("() => sessionStorage.getItem('essay-qa:dropped') === '1'", timeout=TIMEOUT)

@@ -54,6 +54,7 @@ ADDRESS_JS = """(q) => {
   return [];
 }"""  # nothing asked (an empty box): the address stays
 LOADED_JS = """() => {
+  document.documentElement.dataset.qaLoaded = "1";  // the page's load has run (what waits on it: a test, a course page's script)
   const asked = (new URL(window.location.href).searchParams.get("q") || "").trim();
   if (asked) {""" + KEEP_JS + """
   }
