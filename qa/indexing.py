@@ -125,6 +125,22 @@ def _known_documents(previous: Index | None, files: dict[str, str], reader: str)
             if before.get(rel) == digest and doc_id_of(rel) in previous.documents}
 
 
+def _known_passages(previous: Index | None, known: dict[str, Document], passage_params: PassageParams,
+                    embedder: Any) -> dict[str, list[Passage]]:
+    """The passages of the previous index's documents taken as read before, by doc_id, when
+    they were cut with the same settings and tokens (the cutting code is in the reader's
+    identity, which taking the document required)."""
+    if (previous is None or not known or previous.manifest.passages != passage_params
+            or previous.manifest.embedding.model_sha256 != embedder.hash):
+        return {}
+    ids = {d.doc_id for d in known.values()}
+    out: dict[str, list[Passage]] = {}
+    for p in previous.passages:
+        if p.doc_id in ids:
+            out.setdefault(p.doc_id, []).append(p)
+    return out
+
+
 def build_index(
     store: IndexStore,
     corpus_dir: Path,
@@ -157,13 +173,12 @@ def build_index(
     reader = reader_identity()
     known = _known_documents(previous, files, reader)
     docs = (_read(corpus_dir, show_progress, known) if documents is None else documents)
+    cut_before = _known_passages(previous, known, passage_params, embedder)
     passages: list[Passage] = []
     for doc in docs:
-        passages.extend(
-            split_passages(
-                doc, embedder.count_tokens, max_tokens=passage_params.max_tokens, min_tokens=passage_params.min_tokens
-            )
-        )
+        taken = cut_before.get(doc.doc_id)  # a document taken as read before (known), cut as before
+        passages.extend(taken if taken is not None else split_passages(
+            doc, embedder.count_tokens, max_tokens=passage_params.max_tokens, min_tokens=passage_params.min_tokens))
     notes = [
         {"doc_id": d.doc_id, "label": n.label, "text": n.text}
         for d in docs

@@ -87,11 +87,22 @@ def test_a_build_encodes_only_what_changed(tmp_path, embedder, caplog):
         read.append(path.name)
         return real(path, **kw)
 
+    import qa.reading.passages as cutting
+
+    cut = []
+    real_cut = cutting.split_passages
+
+    def cut_spy(doc, *a, **kw):
+        cut.append(doc.doc_id)
+        return real_cut(doc, *a, **kw)
+
     again = Counting(embedder)
     with caplog.at_level(logging.INFO, logger="qa.indexing"), pytest.MonkeyPatch.context() as mp:
         mp.setattr(reading, "read_document", spy)
+        mp.setattr(cutting, "split_passages", cut_spy)
         after = open_index(settings, again)
     assert sorted(read) == ["added.txt", "guide.txt"]  # the essay's Document is taken as it was
+    assert sorted(cut) == ["added", "guide"]  # and its passages as they were cut
     changed = [t for p in after.passages if p.doc_id in ("guide", "added")
                for t in [p.text] + [p.text[a:b] for a, b in p.sentences]]
     assert sorted(again.encoded) == sorted(changed)  # the essay's texts are not encoded again
@@ -101,6 +112,7 @@ def test_a_build_encodes_only_what_changed(tmp_path, embedder, caplog):
     # the same index as a build from nothing
     fresh = open_index(settings.model_copy(update={"index_dir": tmp_path / "fresh"}), embedder)
     assert _texts(after) == _texts(fresh)
+    assert [p.model_dump() for p in after.passages] == [p.model_dump() for p in fresh.passages]
     assert after.manifest.counts == fresh.manifest.counts
     for part in ("passage_vectors", "sentence_vectors", "note_vectors"):
         a, b = getattr(after, part).vectors, getattr(fresh, part).vectors

@@ -29,10 +29,20 @@ __all__ = ["DenseIndex", "KeywordIndex", "Tokenizer"]
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def fold(text: str) -> str:
     """Lower case without diacritics: "Milošević" and "Milosevic" become one word."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("đ", "dj")
+    if decomposed.isascii():
+        return decomposed
+    # only the distinct non-ASCII characters are asked whether they combine (a passage has a
+    # few: quotes, dashes, accents), and those that do are dropped in one pass
+    marks = {ch for ch in set(_NON_ASCII.findall(decomposed)) if unicodedata.combining(ch)}
+    if marks:
+        decomposed = decomposed.translate(dict.fromkeys(map(ord, marks)))
+    return decomposed.replace("đ", "dj")
 
 
 _LANGUAGES = {
