@@ -176,8 +176,8 @@ def build_index(
     cut_before = _known_passages(previous, known, passage_params, embedder)
     passages: list[Passage] = []
     for doc in docs:
-        taken = cut_before.get(doc.doc_id)  # a document taken as read before (known), cut as before
-        passages.extend(taken if taken is not None else split_passages(
+        as_cut = cut_before.get(doc.doc_id)  # a document taken as read before (known), cut as before
+        passages.extend(as_cut if as_cut is not None else split_passages(
             doc, embedder.count_tokens, max_tokens=passage_params.max_tokens, min_tokens=passage_params.min_tokens))
     notes = [
         {"doc_id": d.doc_id, "label": n.label, "text": n.text}
