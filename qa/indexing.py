@@ -91,29 +91,46 @@ def _kept_rows(index: Index) -> dict[str, tuple[list[int], list[int], list[int]]
 
 def _embed(texts: dict[str, tuple[list[str], ...]], keys: dict[str, str], encoder: Any,
            kept: dict[str, tuple[list[int], list[int], list[int]]], before: Vectors | None, batch_size: int,
-           show_progress: bool, search: SearchParams) -> tuple[Vectors, int]:
+           show_progress: bool, search: SearchParams, same_search: bool = False) -> tuple[Vectors, int]:
     """Passage, sentence and note vectors of every document, in index order: those of kept
     documents taken from ``before`` (the index before, for this encoder), the others encoded in
-    one pass. Returns them and how many documents were taken."""
+    one pass. Returns them and how many documents were taken. ``same_search``: ``before`` was
+    built with ``search``, so a graph of it may be extended with the rows after its own."""
     if before is None:
         kept = {}
     old = (before.passages, before.sentences, before.notes) if before is not None else ()
     todo = [t for doc_id, doc_texts in texts.items() if keys[doc_id] not in kept for part in doc_texts for t in part]
     fresh = encoder.encode(todo, batch_size=batch_size, show_progress=show_progress) if todo else None
     parts: tuple[list[np.ndarray], ...] = ([], [], [])
+    sources: tuple[list[int], ...] = ([], [], [])  # each new row's row in ``before`` (-1: encoded now)
     at = 0
     for doc_id, doc_texts in texts.items():
         rows = kept.get(keys[doc_id])
         for i, part in enumerate(doc_texts):
             if rows is not None:
                 parts[i].append(old[i].vectors[rows[i]])
+                sources[i].extend(rows[i])
             else:
                 assert fresh is not None
                 parts[i].append(fresh[at : at + len(part)])
+                sources[i].extend([-1] * len(part))
                 at += len(part)
     dim = encoder.dimension
-    dense = [DenseIndex.build(np.concatenate(p) if p else np.zeros((0, dim), np.float32), search) for p in parts]
+    dense = []
+    for i, p in enumerate(parts):
+        vectors = np.concatenate(p) if p else np.zeros((0, dim), np.float32)
+        graph = old[i] if before is not None and same_search else None
+        if graph is not None and _starts_with_all_of(sources[i], len(graph)):
+            dense.append(DenseIndex.extend(graph, vectors, search))
+        else:
+            dense.append(DenseIndex.build(vectors, search))
     return Vectors(dense[0], dense[1], dense[2]), sum(keys[d] in kept for d in texts)
+
+
+def _starts_with_all_of(sources: list[int], n: int) -> bool:
+    """The new rows begin with every row of the index before, in its order (readings added or
+    changed after the last unchanged one): a graph over those can be extended, not built again."""
+    return n > 0 and len(sources) >= n and sources[:n] == list(range(n))
 
 
 def _known_documents(previous: Index | None, files: dict[str, str], reader: str) -> dict[str, Document]:
@@ -196,7 +213,8 @@ def build_index(
     before = None
     if previous is not None and previous.manifest.embedding.model_sha256 == embedder.hash:
         before = Vectors(previous.passage_vectors, previous.sentence_vectors, previous.note_vectors)
-    vectors, taken = _embed(texts, keys, embedder, kept, before, batch_size, show_progress, search)
+    same_search = previous is not None and previous.manifest.search == search
+    vectors, taken = _embed(texts, keys, embedder, kept, before, batch_size, show_progress, search, same_search)
     second = None
     if multilingual is not None:
         m_before = None
@@ -204,7 +222,8 @@ def build_index(
                 and previous.manifest.multilingual.model_sha256 == multilingual.hash):
             m_before = previous.multilingual
         logger.info("embedding them again with %s", multilingual.name)
-        m_vectors, m_taken = _embed(texts, keys, multilingual, kept, m_before, batch_size, False, search)
+        m_vectors, m_taken = _embed(texts, keys, multilingual, kept, m_before, batch_size, False, search,
+                                    same_search)
         second = (multilingual, m_vectors)
         taken = min(taken, m_taken)
     if previous is not None:

@@ -176,3 +176,48 @@ def test_an_approximate_search_above_its_size(tmp_path, embedder, essay_engine):
         a = [p.passage_id for p in engine.ask(question).passages]
         b = [p.passage_id for p in essay_engine.ask(question).passages]
         assert a == b, question
+
+
+def test_a_graph_is_extended_when_readings_come_after_the_others(tmp_path, embedder, monkeypatch):
+    """A reading added after the unchanged ones (by name) adds its rows to the sentences' HNSW
+    graph instead of building it again; one added before them builds it again. Either way the
+    vectors are a fresh build's and the graph finds the exact top rows."""
+    from qa.config import SearchParams
+    from qa.ranking.retrieval import DenseIndex
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(ESSAY, corpus / ESSAY.name)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", multilingual="none",
+                        search=SearchParams(approximate_above=100))
+    before = open_index(settings, embedder)
+    assert before.sentence_vectors.kind == "hnsw"
+    n_before = len(before.sentence_vectors)
+
+    built: list[int] = []  # sizes of the graphs built from nothing
+    real_build = DenseIndex.build.__func__
+
+    def spy(cls, vectors, params=None):
+        if params is not None and len(vectors) > params.approximate_above:
+            built.append(len(vectors))
+        return real_build(cls, vectors, params)
+
+    monkeypatch.setattr(DenseIndex, "build", classmethod(spy))
+    q = embedder.encode(["What does the README say about answers that cite their page and footnote?"])
+    for name, graphs_built in (("zz-added.txt", []), ("aa-added.txt", "built")):
+        (corpus / name).write_text(_second_reading(), encoding="utf-8")
+        built.clear()
+        after = open_index(settings, embedder)
+        if graphs_built:
+            assert built == [len(after.sentence_vectors)]  # the rows of the index before no longer lead
+        else:
+            assert built == []  # the essay's graph, given the added reading's rows
+            assert np.array_equal(after.sentence_vectors.vectors[:n_before], before.sentence_vectors.vectors)
+        assert after.sentence_vectors.kind == "hnsw" and len(after.sentence_vectors) > n_before
+        fresh = open_index(settings.model_copy(update={"index_dir": tmp_path / f"fresh-{name}"}), embedder)
+        assert np.allclose(after.sentence_vectors.vectors, fresh.sentence_vectors.vectors, atol=1e-5)
+        exact = np.argsort(-(fresh.sentence_vectors.vectors @ q[0]), kind="stable")[:10]
+        _, found = after.sentence_vectors.search(q, 10)
+        assert set(found[0]) == set(exact)
+        (corpus / name).unlink()
+        open_index(settings, embedder)  # back to the essay alone

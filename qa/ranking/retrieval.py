@@ -208,6 +208,23 @@ class DenseIndex:
             index.add(vectors)
         return cls(index)
 
+    @classmethod
+    def extend(cls, before: DenseIndex, vectors: np.ndarray, params: SearchParams) -> DenseIndex:
+        """``vectors`` (whose first rows are ``before``'s, in order) searched as ``build`` would:
+        an HNSW graph of ``before`` is copied and given the rows after its own, instead of built
+        again (the costly part of adding a reading to many); anything else is built."""
+        import faiss
+
+        n = len(before)
+        if before.kind != "hnsw" or len(vectors) <= params.approximate_above or len(vectors) < n:
+            return cls.build(vectors, params)
+        index: Any = faiss.deserialize_index(faiss.serialize_index(before.index))  # owned, not the mapped file
+        index.hnsw.efConstruction = params.ef_construction
+        index.hnsw.efSearch = params.ef_search
+        if len(vectors) > n:
+            index.add(np.ascontiguousarray(vectors[n:], dtype=np.float32))
+        return cls(index)
+
     def save(self, path: Path) -> None:
         import faiss
 
